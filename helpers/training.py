@@ -1,0 +1,138 @@
+"""One generic training loop: progress bar, history, a NaN guard and a clean interrupt.
+
+A chapter writes its own training *step* (the part worth reading: forward pass, loss,
+backward, optimiser step) and hands it to :func:`fit`, which does the plumbing.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+Step = Callable[[tuple[torch.Tensor, ...]], dict[str, torch.Tensor | float]]
+
+
+@dataclass
+class History:
+    """What a run produced: per-step losses, per-epoch records, time and how it ended."""
+
+    losses: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    per_epoch: dict[str, list] = field(default_factory=lambda: defaultdict(list))
+    steps: int = 0
+    samples: int = 0
+    epochs_done: int = 0
+    seconds: float = 0.0
+    stopped: str | None = None  # None: ran to the end; else why it stopped early
+
+    @property
+    def samples_per_second(self) -> float:
+        return self.samples / self.seconds if self.seconds > 0 else float("nan")
+
+    def epoch_mean(self, name: str, steps_per_epoch: int) -> list[float]:
+        """The mean of loss ``name`` over each epoch of ``steps_per_epoch`` steps."""
+        values = self.losses[name]
+        return [
+            sum(values[i : i + steps_per_epoch]) / len(values[i : i + steps_per_epoch])
+            for i in range(0, len(values), steps_per_epoch)
+        ]
+
+
+def _snapshot(models: Sequence[nn.Module]) -> list[dict[str, torch.Tensor]]:
+    return [{k: v.detach().clone() for k, v in m.state_dict().items()} for m in models]
+
+
+def fit(
+    step: Step,
+    batches: Iterable[tuple[torch.Tensor, ...]],
+    epochs: int,
+    *,
+    models: Sequence[nn.Module] = (),
+    on_epoch_end: Callable[[int], dict | None] | None = None,
+    max_steps: int | None = None,
+    check_every: int = 10,
+    desc: str = "training",
+    progress: bool = True,
+) -> History:
+    """Run ``step`` on every batch for ``epochs`` epochs and return the :class:`History`.
+
+    ``step(batch)`` does one optimisation step and returns its losses (tensors or floats).
+    Losses are read back every ``check_every`` steps (reading them forces the GPU to
+    wait, so not on every step). A NaN or infinite loss stops the run with a message
+    naming the step, and ``models`` get back the weights of the last check at which all
+    losses were finite. Ctrl-C (or Jupyter's stop button) ends the run and returns the
+    history so far. ``on_epoch_end(epoch)`` may return a dict whose values are appended
+    to ``history.per_epoch``.
+    """
+    if epochs < 0:
+        raise ValueError(f"epochs={epochs} must be 0 or more")
+    if check_every < 1:
+        raise ValueError(f"check_every={check_every} must be at least 1")
+    history = History()
+    good_weights = _snapshot(models)
+    pending: list[dict[str, torch.Tensor | float]] = []
+    steps_per_epoch = len(batches) if hasattr(batches, "__len__") else None
+    total = steps_per_epoch * epochs if steps_per_epoch is not None else None
+    if max_steps is not None:
+        total = max_steps if total is None else min(total, max_steps)
+    bar = tqdm(total=total, desc=desc, disable=not progress, leave=True)
+    start = time.perf_counter()
+
+    def flush() -> bool:
+        """Move pending losses into the history; False (and restore) if one is not finite."""
+        nonlocal good_weights
+        first = history.steps - len(pending)
+        for offset, losses in enumerate(pending):
+            values = {k: float(v) for k, v in losses.items()}
+            for name, value in values.items():
+                history.losses[name].append(value)
+            bad = [k for k, v in values.items() if not math.isfinite(v)]
+            if bad:
+                history.steps = first + offset + 1
+                history.stopped = f"diverged at step {history.steps}: {', '.join(bad)} not finite"
+                for model, weights in zip(models, good_weights):
+                    model.load_state_dict(weights)
+                pending.clear()
+                return False
+        pending.clear()
+        good_weights = _snapshot(models) if models else good_weights
+        if values_seen := {k: v[-1] for k, v in history.losses.items() if v}:
+            bar.set_postfix({**{k: f"{v:.3f}" for k, v in values_seen.items()},
+                             "samples/s": f"{history.samples / max(time.perf_counter() - start, 1e-9):.0f}"})
+        return True
+
+    try:
+        for epoch in range(epochs):
+            for batch in batches:
+                pending.append(step(batch))
+                history.steps += 1
+                history.samples += len(batch[0])
+                bar.update(1)
+                if history.steps % check_every == 0 and not flush():
+                    break
+                if max_steps is not None and history.steps >= max_steps:
+                    break
+            if history.stopped or not flush():
+                break
+            history.epochs_done = epoch + 1
+            if on_epoch_end is not None:
+                for key, value in (on_epoch_end(epoch) or {}).items():
+                    history.per_epoch[key].append(value)
+            if max_steps is not None and history.steps >= max_steps:
+                break
+    except KeyboardInterrupt:
+        flush()
+        history.stopped = history.stopped or f"interrupted at step {history.steps}"
+    finally:
+        history.seconds = time.perf_counter() - start
+        bar.close()
+    if history.stopped:
+        kept = " and kept the last good weights" if models and "diverged" in history.stopped else ""
+        print(f"Training stopped: {history.stopped}; returned the history so far{kept}.")
+    return history
