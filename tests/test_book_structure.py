@@ -1,0 +1,75 @@
+"""The book's table of contents, its files and its notebooks agree with each other."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+
+
+def toc_files() -> list[str]:
+    files = [TOC["root"]]
+    for part in TOC.get("parts", []):
+        for chapter in part["chapters"]:
+            files.append(chapter["file"])
+            files.extend(section["file"] for section in chapter.get("sections", []))
+    return files
+
+
+def resolve(entry: str) -> Path:
+    matches = [p for p in (ROOT / f"{entry}{ext}" for ext in (".ipynb", ".md")) if p.exists()]
+    assert len(matches) == 1, f"{entry} in _toc.yml matches {len(matches)} files"
+    return matches[0]
+
+
+NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
+
+
+def test_every_toc_entry_has_a_file():
+    for entry in toc_files():
+        resolve(entry)
+
+
+def test_every_page_in_book_is_in_the_toc():
+    listed = {resolve(entry) for entry in toc_files()}
+    pages = set((ROOT / "book").glob("*.ipynb")) | set((ROOT / "book").glob("*.md"))
+    orphans = sorted(p.name for p in pages - listed)
+    assert not orphans, f"pages missing from _toc.yml: {orphans}"
+
+
+def test_chapters_are_numbered_in_toc_order():
+    chapters = [e for e in toc_files() if (ROOT / f"{e}.ipynb").exists()]
+    assert chapters == sorted(chapters)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_starts_with_the_colab_setup_cell(path):
+    first = json.loads(NOTEBOOKS[0].read_text())["cells"][0]
+    cell = json.loads(path.read_text())["cells"][0]
+    assert cell["cell_type"] == "code"
+    assert "".join(cell["source"]) == "".join(first["source"]), "set-up cells differ"
+    assert "google.colab" in "".join(cell["source"])
+    assert f"git+{CONFIG['repository']['url']}" in "".join(cell["source"])
+    assert "remove-cell" in cell["metadata"].get("tags", [])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_small(path):
+    notebook = json.loads(path.read_text())
+    assert path.stat().st_size < 300_000
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            assert "image/png" not in output.get("data", {}), "commit notebooks without figures"
+        if cell.get("outputs"):
+            assert "NBVAL_CHECK_OUTPUT" in "".join(cell["source"]), "only checked cells keep outputs"
+
+
+def test_config_points_at_the_bibliography_and_executes_with_cache():
+    assert (ROOT / CONFIG["bibtex_bibfiles"][0]).exists()
+    assert CONFIG["execute"]["execute_notebooks"] == "cache"
+    assert CONFIG["execute"]["allow_errors"] is False
+    assert CONFIG["launch_buttons"]["colab_url"].startswith("https://colab.research.google.com")

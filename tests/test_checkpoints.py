@@ -1,0 +1,35 @@
+import torch
+from torch import nn
+
+from helpers import checkpoints
+
+
+def test_save_and_load_round_trip(tmp_path):
+    torch.manual_seed(0)
+    source = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3))
+    source(torch.randn(8, 4))  # move the BatchNorm running statistics
+    path = checkpoints.save(source, tmp_path / "sub" / "model.pt")
+    target = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3))
+    checkpoints.load(target, path)
+    for (name, a), (_, b) in zip(source.state_dict().items(), target.state_dict().items()):
+        assert torch.equal(a, b), name
+    assert not (tmp_path / "sub" / "model.pt.part").exists()
+
+
+def test_cache_trains_once_per_settings(monkeypatch, tmp_path):
+    monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path))
+    calls = []
+
+    def train(model):
+        calls.append(1)
+        with torch.no_grad():
+            model.weight.fill_(7.0)
+
+    model, from_cache = checkpoints.cached("linear", {"lr": 0.1}, nn.Linear(2, 2), train)
+    assert not from_cache and len(calls) == 1
+    again, from_cache = checkpoints.cached("linear", {"lr": 0.1}, nn.Linear(2, 2), train)
+    assert from_cache and len(calls) == 1
+    assert torch.all(again.weight == 7.0)
+    _, from_cache = checkpoints.cached("linear", {"lr": 0.2}, nn.Linear(2, 2), train)
+    assert not from_cache and len(calls) == 2
+    assert checkpoints.cache_path("linear", {"lr": 0.1}) != checkpoints.cache_path("linear", {"lr": 0.2})

@@ -1,0 +1,98 @@
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from helpers.data import BatchIterator
+from helpers.training import fit
+
+
+def regression_problem(seed: int = 0):
+    torch.manual_seed(seed)
+    x = torch.randn(64, 3)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5]]) + 0.3
+    model = nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(batch):
+        xb, yb = batch
+        loss = ((model(xb) - yb) ** 2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return {"mse": loss.detach()}
+
+    return model, step, BatchIterator(x, y, batch_size=16, seed=seed)
+
+
+def test_fit_trains_and_records_history():
+    model, step, batches = regression_problem()
+    history = fit(step, batches, epochs=20, models=[model], progress=False,
+                  on_epoch_end=lambda epoch: {"epoch": epoch})
+    assert history.steps == 80 and history.samples == 64 * 20
+    assert len(history.losses["mse"]) == 80
+    assert history.losses["mse"][-1] < 0.01 * history.losses["mse"][0]
+    assert history.per_epoch["epoch"] == list(range(20))
+    assert history.epochs_done == 20 and history.stopped is None
+    assert history.seconds > 0 and history.samples_per_second > 0
+    means = history.epoch_mean("mse", steps_per_epoch=4)
+    assert len(means) == 20 and means[0] > means[-1]
+
+
+def test_fit_is_deterministic_under_a_seed():
+    runs = []
+    for _ in range(2):
+        model, step, batches = regression_problem(seed=5)
+        fit(step, batches, epochs=3, progress=False)
+        runs.append(model.weight.detach().clone())
+    assert torch.equal(runs[0], runs[1])
+
+
+def test_fit_stops_on_nan_and_restores_last_good_weights(capsys):
+    model = nn.Linear(2, 1)
+    calls = {"n": 0}
+    good = {}
+
+    def step(batch):
+        calls["n"] += 1
+        with torch.no_grad():
+            model.weight.add_(1.0)  # every step changes the weights
+        if calls["n"] == 2:
+            good["weight"] = model.weight.detach().clone()
+        loss = torch.tensor(float("nan")) if calls["n"] == 5 else torch.tensor(1.0)
+        return {"loss": loss}
+
+    batches = BatchIterator(torch.zeros(10, 2), batch_size=1, shuffle=False)
+    history = fit(step, batches, epochs=1, models=[model], check_every=2, progress=False)
+    assert history.stopped == "diverged at step 5: loss not finite"
+    assert history.steps == 5
+    assert math.isnan(history.losses["loss"][-1])
+    # The last check with all losses finite was after step 4.
+    assert torch.equal(model.weight, good["weight"] + 2.0)
+    assert "diverged at step 5" in capsys.readouterr().out
+
+
+def test_fit_returns_history_on_interrupt(capsys):
+    def step(batch):
+        if step.calls == 3:
+            raise KeyboardInterrupt
+        step.calls += 1
+        return {"loss": 1.0}
+
+    step.calls = 0
+    batches = BatchIterator(torch.zeros(10, 1), batch_size=2, shuffle=False)
+    history = fit(step, batches, epochs=2, progress=False)
+    assert history.stopped == "interrupted at step 3"
+    assert history.losses["loss"] == [1.0, 1.0, 1.0]
+    assert "interrupted" in capsys.readouterr().out
+
+
+def test_fit_respects_max_steps_and_rejects_bad_arguments():
+    model, step, batches = regression_problem()
+    history = fit(step, batches, epochs=10, max_steps=6, progress=False)
+    assert history.steps == 6 and len(history.losses["mse"]) == 6
+    with pytest.raises(ValueError, match="epochs=-1"):
+        fit(step, batches, epochs=-1)
+    with pytest.raises(ValueError, match="check_every=0"):
+        fit(step, batches, epochs=1, check_every=0)
