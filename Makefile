@@ -4,6 +4,7 @@
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
+BUDGET := $(or $(GANBOOK_BUDGET),full)
 
 .PHONY: install book test clean
 
@@ -16,8 +17,13 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -c "import torch, torchvision, helpers; print('torch', torch.__version__, '| torchvision', torchvision.__version__)"
 	touch $@
 
+# The execution cache is keyed on the notebooks, not on the budget: a build at another
+# budget than the last one starts from a clean _build.
 book: install
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	@if [ -f _build/.budget ] && [ "$$(cat _build/.budget)" != "$(BUDGET)" ]; then \
+		echo "budget changed to $(BUDGET): starting from a clean _build"; rm -rf _build; fi
+	GANBOOK_BUDGET=$(BUDGET) $(BIN)/jupyter-book build . -W -n --keep-going
+	echo $(BUDGET) > _build/.budget
 
 test: install
 	$(BIN)/pytest
