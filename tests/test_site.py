@@ -86,6 +86,14 @@ def open_page(browser, site: Path, page: str, width: int = 1280, height: int = 9
     return browser
 
 
+def full_page_screenshot(browser, path: Path) -> None:
+    """The whole page, not just the window, so that figures far down can be looked at."""
+    import base64
+
+    shot = browser.execute_cdp_cmd("Page.captureScreenshot", {"captureBeyondViewport": True, "format": "png"})
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
 class LinkParser(HTMLParser):
     def __init__(self):
         super().__init__()
@@ -120,9 +128,9 @@ def test_page_loads_without_console_errors(site, browser, page):
     errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors
     name = page.split("/")[-1]
-    browser.save_screenshot(str(SHOTS / f"{name}-desktop.png"))
+    full_page_screenshot(browser, SHOTS / f"{name}-desktop.png")
     open_page(browser, site, page, width=390, height=844)
-    browser.save_screenshot(str(SHOTS / f"{name}-phone.png"))
+    full_page_screenshot(browser, SHOTS / f"{name}-phone.png")
     width = browser.execute_script("return document.documentElement.scrollWidth")
     assert width <= 390 + 1, f"the page scrolls sideways on a phone ({width}px wide)"
 

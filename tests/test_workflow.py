@@ -1,0 +1,48 @@
+"""The publishing workflow cannot run here: lint it and check what it promises."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOW = ROOT / ".github" / "workflows" / "publish.yml"
+
+
+def test_workflow_passes_the_github_workflow_schema(tmp_path):
+    linter = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) or "check-jsonschema"
+    result = subprocess.run(
+        [linter, "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_schema_check_catches_a_broken_workflow(tmp_path):
+    broken = yaml.safe_load(WORKFLOW.read_text())
+    broken["jobs"]["build"]["steps"][0] = {"uses": 42, "with": "nope"}
+    path = tmp_path / "broken.yml"
+    path.write_text(yaml.safe_dump(broken))
+    linter = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) or "check-jsonschema"
+    result = subprocess.run([linter, "--builtin-schema", "vendor.github-workflows", str(path)],
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+
+
+def test_workflow_builds_at_full_budget_and_deploys_the_site():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    build = workflow["jobs"]["build"]
+    assert build["env"]["GANBOOK_BUDGET"] == "full"
+    runs = [step.get("run", "") for step in build["steps"]]
+    assert "make book" in runs
+    uses = {step.get("uses", "").split("@")[0]: step for step in build["steps"]}
+    assert uses["actions/upload-pages-artifact"]["with"]["path"] == "_build/html"
+    cached = "\n".join(step["with"]["path"] for step in build["steps"]
+                        if step.get("uses", "").startswith("actions/cache@"))
+    assert "_build/.jupyter_cache" in cached
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["needs"] == "build"
+    assert any(step.get("uses", "").startswith("actions/deploy-pages") for step in deploy["steps"])
+    assert workflow["permissions"]["pages"] == "write"
