@@ -73,3 +73,31 @@ def test_config_points_at_the_bibliography_and_executes_with_cache():
     assert CONFIG["execute"]["execute_notebooks"] == "cache"
     assert CONFIG["execute"]["allow_errors"] is False
     assert CONFIG["launch_buttons"]["colab_url"].startswith("https://colab.research.google.com")
+
+
+def markdown(cell) -> str:
+    return "".join(cell["source"]) if cell["cell_type"] == "markdown" else ""
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_chapter_opens_with_goals_and_ends_with_summary_and_exercises(path):
+    cells = json.loads(path.read_text())["cells"]
+    opening = markdown(cells[1])
+    assert opening.startswith("# "), "the first markdown cell holds the chapter title"
+    assert "You will learn" in opening and "assumes" in opening
+    headings = [line for cell in cells for line in markdown(cell).splitlines() if line.startswith("## ")]
+    assert "## Summary" in headings and "## Exercises" in headings
+    start = next(i for i, c in enumerate(cells) if "## Exercises" in markdown(c))
+    exercises = "".join(markdown(c) for c in cells[start:])
+    assert "{toggle}" in exercises, "solutions sit behind a toggle"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_widget_panels_have_a_static_stand_in(path):
+    """On the static site a panel cannot run: its output is removed and a note says where it is live."""
+    cells = json.loads(path.read_text())["cells"]
+    for index, cell in enumerate(cells):
+        if cell["cell_type"] == "code" and "_panel(" in "".join(cell["source"]):
+            assert "remove-output" in cell["metadata"].get("tags", []), f"cell {index}"
+            before = "".join(markdown(c) for c in cells[:index])
+            assert "live in Colab or JupyterLab" in before, f"cell {index} has no note before it"
