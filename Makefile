@@ -22,7 +22,8 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 book: install
 	@if [ -f _build/.budget ] && [ "$$(cat _build/.budget)" != "$(BUDGET)" ]; then \
 		echo "budget changed to $(BUDGET): starting from a clean _build"; rm -rf _build; fi
-	GANBOOK_BUDGET=$(BUDGET) $(BIN)/jupyter-book build . -W -n --keep-going
+	# Progress bars are for live readers; the pages keep fit()'s one-line summary instead.
+	GANBOOK_BUDGET=$(BUDGET) TQDM_DISABLE=1 $(BIN)/jupyter-book build . -W -n --keep-going
 	echo $(BUDGET) > _build/.budget
 
 test: install

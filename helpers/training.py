@@ -135,4 +135,8 @@ def fit(
     if history.stopped:
         kept = " and kept the last good weights" if models and "diverged" in history.stopped else ""
         print(f"Training stopped: {history.stopped}; returned the history so far{kept}.")
+    if progress:  # one line that stays on the page when the bar is gone (static site, logs)
+        last = ", ".join(f"{k} {v[-1]:.3f}" for k, v in history.losses.items() if v)
+        print(f"{desc}: {history.steps:,} steps, {history.samples:,} samples in {history.seconds:.1f} s "
+              f"({history.samples_per_second:,.0f} samples/s); last {last}")
     return history

@@ -96,3 +96,10 @@ def test_fit_respects_max_steps_and_rejects_bad_arguments():
         fit(step, batches, epochs=-1)
     with pytest.raises(ValueError, match="check_every=0"):
         fit(step, batches, epochs=1, check_every=0)
+
+
+def test_fit_prints_a_summary_line_when_progress_is_on(capsys):
+    model, step, batches = regression_problem()
+    fit(step, batches, epochs=1, desc="regression", progress=True)
+    out = capsys.readouterr().out
+    assert "regression: 4 steps, 64 samples in" in out and "last mse" in out
