@@ -32,14 +32,45 @@ BUDGETS: dict[str, dict[str, dict]] = {
         "quick": {"n_digits": 32},
         "full": {"n_digits": 64},
     },
-    "autoencoders": {"quick": {}, "full": {}},
-    "vae": {"quick": {}, "full": {}},
-    "gan_maths": {"quick": {}, "full": {}},
-    "toy_gan": {"quick": {}, "full": {}},
-    "mnist_gan": {"quick": {}, "full": {}},
-    "lsgan": {"quick": {}, "full": {}},
-    "dcgan": {"quick": {}, "full": {}},
-    "text_lstm": {"quick": {}, "full": {}},
+    "autoencoders": {"quick": {"epochs": 1, "limit": 3000, "test_limit": 1000}, "full": {"epochs": 10, "limit": None, "test_limit": None}},
+    "vae": {"quick": {"epochs": 1, "limit": 3000, "test_limit": 1000}, "full": {"epochs": 10, "limit": None, "test_limit": None}},
+    "gan_maths": {"quick": {"n_samples": 4000, "epochs": 10, "batch_size": 500}, "full": {"n_samples": 20000, "epochs": 40, "batch_size": 1000}},
+    "toy_gan": {
+        "quick": {"epochs": 2, "long_epochs": 3, "seeds": 2, "judge_steps": 20},
+        "full": {"epochs": 20, "long_epochs": 50, "seeds": 8, "judge_steps": 500},
+    },
+    "mnist_gan": {
+        "quick": {"limit": 1024, "epochs": 2, "variant_epochs": 2, "timing_steps": 4,
+                  "classifier_epochs": 1, "classifier_limit": 2048, "n_judge": 500},
+        "full": {"limit": None, "epochs": 15, "variant_epochs": 15, "timing_steps": 60,
+                 "classifier_epochs": 3, "classifier_limit": None, "n_judge": 5000},
+    },
+    "lsgan": {
+        "quick": {"classifier_epochs": 2, "classifier_limit": 3000, "test_limit": 2000, "gan_epochs": 1,
+                  "gan_limit": 3000, "n_samples": 2000, "ring_seeds": [0], "ring_epochs": 4, "ring_points": 6400},
+        "full": {"classifier_epochs": 3, "classifier_limit": None, "test_limit": None, "gan_epochs": 15,
+                 "gan_limit": None, "n_samples": 10000, "ring_seeds": [0, 1], "ring_epochs": 20, "ring_points": 25600},
+    },
+    "dcgan": {
+        "quick": {"epochs": 1, "limit": 1024, "batch_size": 64, "n_samples": 2000},
+        "full": {"epochs": 5, "limit": None, "batch_size": 64, "n_samples": 10000},
+    },
+    "text_lstm": {
+        "quick": {
+            "char": {"hidden_size": 64, "embed_size": 32, "dropout": 0.0, "tie_weights": False, "batch_size": 32,
+                     "seq_len": 64, "lr": 3e-3, "epochs": 0.04, "max_seconds": 10},
+            "word": {"hidden_size": 32, "embed_size": 32, "dropout": 0.2, "tie_weights": True, "batch_size": 32,
+                     "seq_len": 35, "lr": 3e-3, "epochs": 0.04, "max_seconds": 10, "min_count": 2},
+            "sample_chars": 200, "sample_words": 40,
+        },
+        "full": {  # about 10 + 3 minutes of training on two CPU cores
+            "char": {"hidden_size": 256, "embed_size": 64, "dropout": 0.1, "tie_weights": False, "batch_size": 32,
+                     "seq_len": 64, "lr": 3e-3, "epochs": 6, "max_seconds": 570},
+            "word": {"hidden_size": 128, "embed_size": 128, "dropout": 0.2, "tie_weights": True, "batch_size": 32,
+                     "seq_len": 35, "lr": 3e-3, "epochs": 6, "max_seconds": 180, "min_count": 2},
+            "sample_chars": 600, "sample_words": 120,
+        },
+    },
 }
 
 

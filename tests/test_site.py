@@ -180,7 +180,8 @@ def test_colab_button_opens_this_chapter(site, page):
 def test_widget_cells_have_a_static_stand_in(site, page):
     """Widgets are live only with a kernel: the page says so wherever a panel would be."""
     notebook = json.loads((ROOT / f"{page}.ipynb").read_text())
-    panels = sum("_panel(" in "".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+    panels = sum("_panel(" in "".join(c["source"]) for c in notebook["cells"]
+                 if c["cell_type"] == "code" and "remove-cell" not in c["metadata"].get("tags", []))
     text = (site / f"{page}.html").read_text(encoding="utf-8")
     assert text.count("live in Colab or JupyterLab") >= panels
     assert not re.search(r"application/vnd\.jupyter\.widget-view", text)

@@ -1,0 +1,243 @@
+"""DCGAN for MNIST: the convolutional generator and discriminator, their initialisation, training.
+
+The networks are the backbone tutorial's (after Radford et al., 2016):
+
+* D: conv 5x5 to 32 channels, max-pool, conv 5x5 to 64, max-pool, FC 1024, FC 1 (a logit),
+  LeakyReLU(0.01) after every hidden layer;
+* G: FC to 1024, FC to 7·7·128 (ReLU then BatchNorm after each), reshape to 128x7x7,
+  transposed conv to 64x14x14 (ReLU, BatchNorm), transposed conv to 1x28x28, tanh.
+
+Training goes through :func:`helpers.gan.train_gan`, like every GAN in the book.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
+
+import torch
+from torch import Tensor, nn
+
+from .checkpoints import cache_path, cached
+from .config import get_device, seed_everything
+from .data import BatchIterator, mnist
+from .gan import GANLoss, bce_loss, train_gan, uniform_noise
+from .training import History
+
+
+class DCGANGenerator(nn.Module):
+    """Noise ``(N, noise_dim)`` -> images ``(N, 1, 28, 28)`` in [-1, 1]; ``batchnorm=False`` drops every BatchNorm."""
+
+    def __init__(self, noise_dim: int = 96, batchnorm: bool = True) -> None:
+        super().__init__()
+        if noise_dim < 1:
+            raise ValueError(f"noise_dim={noise_dim} must be at least 1")
+        self.noise_dim = noise_dim
+
+        def norm(layer: type[nn.Module], size: int) -> nn.Module:
+            return layer(size) if batchnorm else nn.Identity()
+
+        self.fc = nn.Sequential(
+            nn.Linear(noise_dim, 1024), nn.ReLU(), norm(nn.BatchNorm1d, 1024),
+            nn.Linear(1024, 7 * 7 * 128), nn.ReLU(), norm(nn.BatchNorm1d, 7 * 7 * 128),
+        )
+        self.conv = nn.Sequential(
+            nn.Unflatten(1, (128, 7, 7)),
+            nn.ConvTranspose2d(128, 64, kernel_size=4, stride=2, padding=1), nn.ReLU(), norm(nn.BatchNorm2d, 64),
+            nn.ConvTranspose2d(64, 1, kernel_size=4, stride=2, padding=1), nn.Tanh(),
+        )
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.conv(self.fc(z))
+
+
+class DCGANDiscriminator(nn.Module):
+    """Images ``(N, 1, 28, 28)`` -> one score (logit) each ``(N, 1)``, convolutional."""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        if not 0 <= negative_slope < 1:
+            raise ValueError(f"negative_slope={negative_slope} is out of range; allowed: 0 <= slope < 1")
+        self.conv = nn.Sequential(
+            nn.Conv2d(1, 32, kernel_size=5), nn.LeakyReLU(negative_slope), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, kernel_size=5), nn.LeakyReLU(negative_slope), nn.MaxPool2d(2),
+        )
+        self.fc = nn.Sequential(
+            nn.Flatten(), nn.Linear(64 * 4 * 4, 1024), nn.LeakyReLU(negative_slope), nn.Linear(1024, 1),
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.fc(self.conv(x))
+
+
+def dcgan_init_(module: nn.Module, std: float = 0.02) -> nn.Module:
+    """DCGAN's initialisation, in place: conv and linear weights ~ N(0, std²), BatchNorm scales ~ N(1, std²), biases 0."""
+    if std <= 0:
+        raise ValueError(f"std={std} must be positive")
+    for layer in module.modules():
+        if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            nn.init.normal_(layer.weight, 0.0, std)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
+        elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            nn.init.normal_(layer.weight, 1.0, std)
+            nn.init.zeros_(layer.bias)
+    return module
+
+
+@torch.no_grad()
+def trace_shapes(model: nn.Module, x: Tensor) -> list[tuple[str, str, tuple[int, ...]]]:
+    """Run ``x`` through ``model`` and list ``(name, layer, output shape)`` for every leaf layer, in order."""
+    rows: list[tuple[str, str, tuple[int, ...]]] = []
+    hooks = [
+        layer.register_forward_hook(
+            lambda layer, _, out, name=name: rows.append((name, type(layer).__name__, tuple(out.shape))))
+        for name, layer in model.named_modules() if not list(layer.children())
+    ]
+    was_training = model.training
+    model.eval()
+    try:
+        model(x)
+    finally:
+        model.train(was_training)
+        for hook in hooks:
+            hook.remove()
+    return rows
+
+
+class TimeLimit:
+    """Batches from ``batches`` until ``seconds`` have passed since the first one was asked for.
+
+    Wrap a :class:`~helpers.data.BatchIterator` in it and train as usual: once time is up,
+    every later epoch is empty, so training stops at the same wall-clock time whatever
+    the hardware. ``epochs_run`` counts the epochs that got at least one batch.
+    """
+
+    def __init__(self, batches: Iterable[tuple[Tensor, ...]], seconds: float) -> None:
+        if not seconds > 0:
+            raise ValueError(f"seconds={seconds} must be positive")
+        self.batches, self.seconds = batches, seconds
+        self.start: float | None = None
+        self.epochs_run = 0
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
+        self.start = time.perf_counter() if self.start is None else self.start
+        first = True
+        for batch in self.batches:
+            if time.perf_counter() - self.start >= self.seconds:
+                return
+            if first:
+                self.epochs_run, first = self.epochs_run + 1, False
+            yield batch
+
+
+class TrainedDCGAN(NamedTuple):
+    generator: DCGANGenerator
+    discriminator: DCGANDiscriminator
+    history: History
+    from_cache: bool
+    settings: dict
+
+
+def _save_history(history: History, path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"losses": {k: list(v) for k, v in history.losses.items()},
+                "per_epoch": {k: list(v) for k, v in history.per_epoch.items()},
+                "numbers": [history.steps, history.samples, history.epochs_done, history.seconds]}, path)
+
+
+def _load_history(path) -> History:
+    history = History()
+    if not path.exists():
+        return history
+    state = torch.load(path, weights_only=True)
+    for key, values in state["losses"].items():
+        history.losses[key].extend(values)
+    for key, values in state["per_epoch"].items():
+        history.per_epoch[key].extend(values)
+    history.steps, history.samples, history.epochs_done, history.seconds = state["numbers"]
+    return history
+
+
+def trained_dcgan(
+    loss: GANLoss | None = None,
+    *,
+    batchnorm: bool = True,
+    epochs: int = 5,
+    seconds: float | None = None,
+    batch_size: int = 128,
+    lr: float = 3e-4,
+    betas: tuple[float, float] = (0.5, 0.999),
+    noise_dim: int = 96,
+    limit: int | None = None,
+    seed: int = 0,
+    n_fixed: int = 64,
+    device: torch.device | str | None = None,
+    progress: bool = True,
+) -> TrainedDCGAN:
+    """Train the MNIST DCGAN for ``epochs`` epochs or ``seconds`` seconds, whichever ends first, or load it.
+
+    ``loss`` defaults to :func:`~helpers.gan.bce_loss`; noise is uniform in [-1, 1]; both
+    networks get :func:`dcgan_init_` and Adam(``lr``, ``betas``). ``limit`` trains on the
+    first ``limit`` training digits. Weights and history are cached under a hash of the
+    settings (a time-limited run is cached too: its step count depends on the machine
+    that trained it). A run that stopped early (NaN, Ctrl-C) is returned but not cached.
+    """
+    loss = bce_loss() if loss is None else loss
+    if epochs < 1:
+        raise ValueError(f"epochs={epochs} must be at least 1")
+    if seconds is not None and not seconds > 0:
+        raise ValueError(f"seconds={seconds} must be positive (or None for no time limit)")
+    if lr <= 0:
+        raise ValueError(f"lr={lr} must be positive")
+    if len(betas) != 2 or not all(0 <= beta < 1 for beta in betas):
+        raise ValueError(f"betas={betas} is out of range; allowed: two numbers in [0, 1)")
+    seconds = None if seconds is None else round(float(seconds), 1)
+    settings = {"loss": loss.name, "batchnorm": batchnorm, "epochs": epochs, "seconds": seconds,
+                "batch_size": batch_size, "lr": lr, "betas": list(betas), "noise_dim": noise_dim,
+                "limit": limit, "seed": seed, "n_fixed": n_fixed, "init_std": 0.02}
+    device = get_device() if device is None else torch.device(device)
+    seed_everything(seed)
+    generator = dcgan_init_(DCGANGenerator(noise_dim, batchnorm))
+    discriminator = dcgan_init_(DCGANDiscriminator())
+    pair = nn.ModuleDict({"generator": generator, "discriminator": discriminator}).to(device)
+    history_file = cache_path("dcgan", settings).with_suffix(".history.pt")
+    run: dict[str, History] = {}
+
+    def train(_: nn.Module) -> None:
+        images = mnist(train=True, scale="tanh", device=device, limit=limit)[0]
+        batches = BatchIterator(images, batch_size=batch_size, shuffle=True, drop_last=True, seed=seed)
+        limited = TimeLimit(batches, seconds) if seconds is not None else None
+        fixed = uniform_noise(n_fixed, noise_dim, device, generator=torch.Generator().manual_seed(seed + 1))
+        opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=betas)
+        opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas)
+        history = train_gan(generator, discriminator, loss, opt_g, opt_d, limited or batches, epochs,
+                            noise=lambda n: uniform_noise(n, noise_dim, device), fixed_noise=fixed,
+                            progress=progress, desc=f"DCGAN, {loss.name}")
+        if limited is not None:  # drop the empty epochs after time ran out
+            history.epochs_done = min(history.epochs_done, limited.epochs_run)
+            for key in history.per_epoch:
+                del history.per_epoch[key][limited.epochs_run:]
+        run["history"] = history
+        if history.stopped:
+            raise _Stopped(history)
+        _save_history(history, history_file)
+
+    try:
+        _, from_cache = cached("dcgan", settings, pair, train)
+    except _Stopped as stopped:
+        return TrainedDCGAN(generator, discriminator, stopped.history, False, settings)
+    history = _load_history(history_file) if from_cache else run["history"]
+    return TrainedDCGAN(generator, discriminator, history, from_cache, settings)
+
+
+class _Stopped(Exception):
+    """A run that stopped early: returned to the caller, but not cached as a finished model."""
+
+    def __init__(self, history: History) -> None:
+        super().__init__(history.stopped)
+        self.history = history
