@@ -59,7 +59,7 @@ def main() -> None:
     rows = []
     print(f"budget {args.budget} | torch {torch.__version__} | threads {torch.get_num_threads()} | "
           f"{platform.processor() or platform.machine()} | cuda {torch.cuda.is_available()}")
-    print(f"| chapter | wall time (s) | peak memory (MiB) |\n| --- | ---: | ---: |")
+    print("| chapter | wall time (s) | peak memory (MiB) |\n| --- | ---: | ---: |")
     for path in chapters():
         if args.only and path.stem not in args.only:
             continue

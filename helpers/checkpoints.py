@@ -1,7 +1,8 @@
 """Saving, loading and caching trained models.
 
 ``cached`` lets a chapter reuse a model trained with identical settings: the settings are
-hashed into the file name, so changing any of them trains afresh.
+hashed into the file name, so changing any of them trains afresh. ``cached_run`` does the
+same for a training run and keeps its history beside the weights.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import torch
 from torch import nn
 
 from .config import cache_root
+from .training import History
 
 
 def save(model: nn.Module, path: str | Path) -> Path:
@@ -53,3 +55,26 @@ def cached(name: str, settings: dict, model: nn.Module, train: Callable[[nn.Modu
     train(model)
     save(model, path)
     return model, False
+
+
+def cached_run(
+    name: str, settings: dict, model: nn.Module, train: Callable[[nn.Module], History]
+) -> tuple[History, bool]:
+    """Like :func:`cached` for a training run: ``train(model)`` returns its :class:`History`.
+
+    The history is cached beside the weights, so a cache hit returns it too. A run that
+    stopped early (NaN, Ctrl-C) is returned but not cached. Returns the history and
+    whether it came from the cache.
+    """
+    path = cache_path(name, settings)
+    history_path = path.with_suffix(".history.pt")
+    if path.exists():
+        load(model, path)
+        state = torch.load(history_path, weights_only=True) if history_path.exists() else None
+        return (History.from_state(state) if state else History()), True
+    history = train(model)
+    if not history.stopped:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(history.state_dict(), history_path)
+        save(model, path)  # last: the weights' file marks a complete entry
+    return history, False

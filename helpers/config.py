@@ -32,8 +32,14 @@ BUDGETS: dict[str, dict[str, dict]] = {
         "quick": {"n_digits": 32},
         "full": {"n_digits": 64},
     },
-    "autoencoders": {"quick": {"epochs": 1, "limit": 3000, "test_limit": 1000}, "full": {"epochs": 10, "limit": None, "test_limit": None}},
-    "vae": {"quick": {"epochs": 1, "limit": 3000, "test_limit": 1000}, "full": {"epochs": 10, "limit": None, "test_limit": None}},
+    "autoencoders": {
+        "quick": {"epochs": 1, "limit": 3000, "test_limit": 1000},
+        "full": {"epochs": 10, "limit": None, "test_limit": None},
+    },
+    "vae": {
+        "quick": {"epochs": 1, "limit": 3000, "test_limit": 1000},
+        "full": {"epochs": 10, "limit": None, "test_limit": None},
+    },
     "gan_maths": {"quick": {"n_samples": 4000, "epochs": 10, "batch_size": 500}, "full": {"n_samples": 20000, "epochs": 40, "batch_size": 1000}},
     "toy_gan": {
         "quick": {"epochs": 2, "long_epochs": 3, "seeds": 2, "judge_steps": 20},
@@ -41,9 +47,9 @@ BUDGETS: dict[str, dict[str, dict]] = {
     },
     "mnist_gan": {
         "quick": {"limit": 1024, "epochs": 2, "variant_epochs": 2, "timing_steps": 4,
-                  "classifier_epochs": 1, "classifier_limit": 2048, "n_judge": 500},
+                  "n_judge": 500},
         "full": {"limit": None, "epochs": 15, "variant_epochs": 15, "timing_steps": 60,
-                 "classifier_epochs": 3, "classifier_limit": None, "n_judge": 5000},
+                 "n_judge": 5000},
     },
     "lsgan": {
         "quick": {"classifier_epochs": 2, "classifier_limit": 3000, "test_limit": 2000, "gan_epochs": 1,

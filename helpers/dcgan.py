@@ -12,14 +12,12 @@ Training goes through :func:`helpers.gan.train_gan`, like every GAN in the book.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 import torch
 from torch import Tensor, nn
 
-from .checkpoints import cache_path, cached
+from .checkpoints import cached_run
 from .config import get_device, seed_everything
 from .data import BatchIterator, mnist
 from .gan import GANLoss, bce_loss, train_gan, uniform_noise
@@ -106,61 +104,12 @@ def trace_shapes(model: nn.Module, x: Tensor) -> list[tuple[str, str, tuple[int,
     return rows
 
 
-class TimeLimit:
-    """Batches from ``batches`` until ``seconds`` have passed since the first one was asked for.
-
-    Wrap a :class:`~helpers.data.BatchIterator` in it and train as usual: once time is up,
-    every later epoch is empty, so training stops at the same wall-clock time whatever
-    the hardware. ``epochs_run`` counts the epochs that got at least one batch.
-    """
-
-    def __init__(self, batches: Iterable[tuple[Tensor, ...]], seconds: float) -> None:
-        if not seconds > 0:
-            raise ValueError(f"seconds={seconds} must be positive")
-        self.batches, self.seconds = batches, seconds
-        self.start: float | None = None
-        self.epochs_run = 0
-
-    def __len__(self) -> int:
-        return len(self.batches)
-
-    def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
-        self.start = time.perf_counter() if self.start is None else self.start
-        first = True
-        for batch in self.batches:
-            if time.perf_counter() - self.start >= self.seconds:
-                return
-            if first:
-                self.epochs_run, first = self.epochs_run + 1, False
-            yield batch
-
-
 class TrainedDCGAN(NamedTuple):
     generator: DCGANGenerator
     discriminator: DCGANDiscriminator
     history: History
     from_cache: bool
     settings: dict
-
-
-def _save_history(history: History, path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"losses": {k: list(v) for k, v in history.losses.items()},
-                "per_epoch": {k: list(v) for k, v in history.per_epoch.items()},
-                "numbers": [history.steps, history.samples, history.epochs_done, history.seconds]}, path)
-
-
-def _load_history(path) -> History:
-    history = History()
-    if not path.exists():
-        return history
-    state = torch.load(path, weights_only=True)
-    for key, values in state["losses"].items():
-        history.losses[key].extend(values)
-    for key, values in state["per_epoch"].items():
-        history.per_epoch[key].extend(values)
-    history.steps, history.samples, history.epochs_done, history.seconds = state["numbers"]
-    return history
 
 
 def trained_dcgan(
@@ -205,39 +154,16 @@ def trained_dcgan(
     generator = dcgan_init_(DCGANGenerator(noise_dim, batchnorm))
     discriminator = dcgan_init_(DCGANDiscriminator())
     pair = nn.ModuleDict({"generator": generator, "discriminator": discriminator}).to(device)
-    history_file = cache_path("dcgan", settings).with_suffix(".history.pt")
-    run: dict[str, History] = {}
 
-    def train(_: nn.Module) -> None:
+    def train(_: nn.Module) -> History:
         images = mnist(train=True, scale="tanh", device=device, limit=limit)[0]
         batches = BatchIterator(images, batch_size=batch_size, shuffle=True, drop_last=True, seed=seed)
-        limited = TimeLimit(batches, seconds) if seconds is not None else None
         fixed = uniform_noise(n_fixed, noise_dim, device, generator=torch.Generator().manual_seed(seed + 1))
         opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=betas)
         opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas)
-        history = train_gan(generator, discriminator, loss, opt_g, opt_d, limited or batches, epochs,
-                            noise=lambda n: uniform_noise(n, noise_dim, device), fixed_noise=fixed,
-                            progress=progress, desc=f"DCGAN, {loss.name}")
-        if limited is not None:  # drop the empty epochs after time ran out
-            history.epochs_done = min(history.epochs_done, limited.epochs_run)
-            for key in history.per_epoch:
-                del history.per_epoch[key][limited.epochs_run:]
-        run["history"] = history
-        if history.stopped:
-            raise _Stopped(history)
-        _save_history(history, history_file)
+        return train_gan(generator, discriminator, loss, opt_g, opt_d, batches, epochs,
+                         noise=lambda n: uniform_noise(n, noise_dim, device), fixed_noise=fixed,
+                         max_seconds=seconds, progress=progress, desc=f"DCGAN, {loss.name}")
 
-    try:
-        _, from_cache = cached("dcgan", settings, pair, train)
-    except _Stopped as stopped:
-        return TrainedDCGAN(generator, discriminator, stopped.history, False, settings)
-    history = _load_history(history_file) if from_cache else run["history"]
+    history, from_cache = cached_run("dcgan", settings, pair, train)
     return TrainedDCGAN(generator, discriminator, history, from_cache, settings)
-
-
-class _Stopped(Exception):
-    """A run that stopped early: returned to the caller, but not cached as a finished model."""
-
-    def __init__(self, history: History) -> None:
-        super().__init__(history.stopped)
-        self.history = history

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .checkpoints import cache_path, cached
+from .checkpoints import cached_run
 from .config import get_device, seed_everything
 from .data import BatchIterator, mnist
 from .training import History, Step, fit
@@ -142,8 +142,10 @@ def train_gan(
     progress: bool = True,
     desc: str = "GAN",
     on_epoch_end: Callable[[int], dict | None] | None = None,
+    max_seconds: float | None = None,
 ) -> History:
-    """Train a GAN with :func:`make_gan_step` for ``epochs`` epochs (or ``max_steps`` steps).
+    """Train a GAN with :func:`make_gan_step` for ``epochs`` epochs (or ``max_steps`` steps,
+    or ``max_seconds`` seconds, whichever ends first).
 
     Built on :func:`helpers.training.fit`, so a NaN or infinite loss stops the run and both
     models keep their last good weights, and Ctrl-C returns the history so far.
@@ -162,7 +164,7 @@ def train_gan(
         return records
 
     return fit(step, batches, epochs, models=(generator, discriminator), on_epoch_end=epoch_records,
-               max_steps=max_steps, desc=desc, progress=progress)
+               max_steps=max_steps, max_seconds=max_seconds, desc=desc, progress=progress)
 
 
 # ----------------------------------------------------------------------------- the toy GAN
@@ -332,32 +334,6 @@ def _mnist_train(limit: int | None, device: str) -> tuple[Tensor, Tensor]:
     return mnist(train=True, scale="tanh", device=device, limit=limit)
 
 
-def _history_state(history: History) -> dict:
-    return {"losses": {k: list(v) for k, v in history.losses.items()},
-            "per_epoch": {k: list(v) for k, v in history.per_epoch.items()},
-            "steps": history.steps, "samples": history.samples, "epochs_done": history.epochs_done,
-            "seconds": history.seconds, "stopped": history.stopped}
-
-
-def _history_from_state(state: dict) -> History:
-    history = History()
-    for key, values in state["losses"].items():
-        history.losses[key].extend(values)
-    for key, values in state["per_epoch"].items():
-        history.per_epoch[key].extend(values)
-    for key in ("steps", "samples", "epochs_done", "seconds", "stopped"):
-        setattr(history, key, state[key])
-    return history
-
-
-class _NotCached(Exception):
-    """A run that stopped early: returned to the caller, but not saved as a finished model."""
-
-    def __init__(self, history: History) -> None:
-        super().__init__(history.stopped)
-        self.history = history
-
-
 def trained_mlp_gan(
     loss: GANLoss | None = None,
     *,
@@ -400,83 +376,16 @@ def trained_mlp_gan(
     seed_everything(seed)
     generator, discriminator = mlp_gan(variant, noise_dim)
     pair = nn.ModuleDict({"generator": generator, "discriminator": discriminator}).to(device)
-    history_file = cache_path(f"mlp_gan_{variant}", settings).with_suffix(".history.pt")
-    run: dict[str, History] = {}
 
-    def train(_: nn.Module) -> None:
+    def train(_: nn.Module) -> History:
         images = _mnist_train(limit, str(device))[0]
         batches = BatchIterator(images, batch_size=batch_size, shuffle=True, drop_last=True, seed=seed)
         fixed = uniform_noise(n_fixed, noise_dim, device, generator=torch.Generator().manual_seed(seed + 1))
         opt_g = torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas)
         opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas)
-        history = train_gan(generator, discriminator, loss, opt_g, opt_d, batches, epochs,
-                            noise=lambda n: uniform_noise(n, noise_dim, device), fixed_noise=fixed,
-                            progress=progress, desc=f"{variant} MLP GAN, {loss.name}")
-        run["history"] = history
-        if history.stopped:
-            raise _NotCached(history)
-        history_file.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(_history_state(history), history_file)
+        return train_gan(generator, discriminator, loss, opt_g, opt_d, batches, epochs,
+                         noise=lambda n: uniform_noise(n, noise_dim, device), fixed_noise=fixed,
+                         progress=progress, desc=f"{variant} MLP GAN, {loss.name}")
 
-    try:
-        _, from_cache = cached(f"mlp_gan_{variant}", settings, pair, train)
-    except _NotCached as stopped:
-        return TrainedGAN(generator, discriminator, stopped.history, False, settings)
-    if from_cache:
-        history = (_history_from_state(torch.load(history_file, weights_only=True))
-                   if history_file.exists() else History())
-    else:
-        history = run["history"]
+    history, from_cache = cached_run(f"mlp_gan_{variant}", settings, pair, train)
     return TrainedGAN(generator, discriminator, history, from_cache, settings)
-
-
-# ----------------------------------------------------------------------------- judging samples
-
-
-def digit_classifier(epochs: int = 2, limit: int | None = None, seed: int = 0,
-                     device: torch.device | str | None = None, progress: bool = True) -> nn.Sequential:
-    """A small MLP (784 -> 512 -> 10) that labels MNIST digits in [-1, 1]; trained once, then cached.
-
-    It judges generators: which digit does each sample look like, and how sure is it?
-    """
-    if epochs < 1:
-        raise ValueError(f"epochs={epochs} must be at least 1")
-    device = get_device() if device is None else torch.device(device)
-    settings = {"epochs": epochs, "limit": limit, "seed": seed, "hidden": 512, "lr": 1e-3, "batch_size": 128}
-    seed_everything(seed)
-    model = nn.Sequential(nn.Flatten(), nn.Linear(math.prod(IMAGE_SHAPE), 512), nn.ReLU(), nn.Linear(512, 10))
-    model = model.to(device)
-
-    def train(classifier: nn.Module) -> None:
-        images, labels = _mnist_train(limit, str(device))
-        optimizer = torch.optim.Adam(classifier.parameters(), lr=1e-3)
-
-        def step(batch: tuple[Tensor, ...]) -> dict[str, Tensor]:
-            x, y = batch
-            loss = F.cross_entropy(classifier(x), y)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            return {"cross_entropy": loss.detach()}
-
-        fit(step, BatchIterator(images, labels, batch_size=128, seed=seed), epochs, models=(classifier,),
-            desc="digit classifier", progress=progress)
-
-    model, _ = cached("digit_classifier", settings, model, train)
-    return model.eval()
-
-
-@torch.no_grad()
-def classify(classifier: nn.Module, images: Tensor, batch_size: int = 1000) -> tuple[Tensor, Tensor]:
-    """The digit ``classifier`` sees in each image and its probability, both on the CPU."""
-    was_training = classifier.training
-    classifier.eval()
-    device = next(classifier.parameters()).device
-    labels, confidence = [], []
-    for start in range(0, len(images), batch_size):
-        probabilities = classifier(images[start : start + batch_size].to(device)).softmax(dim=1)
-        top = probabilities.max(dim=1)
-        labels.append(top.indices.cpu())
-        confidence.append(top.values.cpu())
-    classifier.train(was_training)
-    return torch.cat(labels), torch.cat(confidence)

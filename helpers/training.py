@@ -35,6 +35,24 @@ class History:
     def samples_per_second(self) -> float:
         return self.samples / self.seconds if self.seconds > 0 else float("nan")
 
+    def state_dict(self) -> dict:
+        """Plain containers of numbers and tensors, for ``torch.save`` (and ``weights_only`` loading)."""
+        return {"losses": {k: list(v) for k, v in self.losses.items()},
+                "per_epoch": {k: list(v) for k, v in self.per_epoch.items()},
+                "steps": self.steps, "samples": self.samples, "epochs_done": self.epochs_done,
+                "seconds": self.seconds, "stopped": self.stopped}
+
+    @classmethod
+    def from_state(cls, state: dict) -> History:
+        """The history that :meth:`state_dict` described."""
+        history = cls(steps=state["steps"], samples=state["samples"], epochs_done=state["epochs_done"],
+                      seconds=state["seconds"], stopped=state["stopped"])
+        for key, values in state["losses"].items():
+            history.losses[key].extend(values)
+        for key, values in state["per_epoch"].items():
+            history.per_epoch[key].extend(values)
+        return history
+
     def epoch_mean(self, name: str, steps_per_epoch: int) -> list[float]:
         """The mean of loss ``name`` over each epoch of ``steps_per_epoch`` steps."""
         values = self.losses[name]
@@ -56,6 +74,7 @@ def fit(
     models: Sequence[nn.Module] = (),
     on_epoch_end: Callable[[int], dict | None] | None = None,
     max_steps: int | None = None,
+    max_seconds: float | None = None,
     check_every: int = 10,
     desc: str = "training",
     progress: bool = True,
@@ -68,12 +87,15 @@ def fit(
     naming the step, and ``models`` get back the weights of the last check at which all
     losses were finite. Ctrl-C (or Jupyter's stop button) ends the run and returns the
     history so far. ``on_epoch_end(epoch)`` may return a dict whose values are appended
-    to ``history.per_epoch``.
+    to ``history.per_epoch``. ``max_steps`` and ``max_seconds`` end training early (a
+    normal end, not a stop); an epoch cut short by them still gets its ``on_epoch_end``.
     """
     if epochs < 0:
         raise ValueError(f"epochs={epochs} must be 0 or more")
     if check_every < 1:
         raise ValueError(f"check_every={check_every} must be at least 1")
+    if max_seconds is not None and not max_seconds > 0:
+        raise ValueError(f"max_seconds={max_seconds} must be positive (or None for no time limit)")
     history = History()
     good_weights = _snapshot(models)
     pending: list[dict[str, torch.Tensor | float]] = []
@@ -107,6 +129,10 @@ def fit(
                              "samples/s": f"{history.samples / max(time.perf_counter() - start, 1e-9):.0f}"})
         return True
 
+    def out_of_budget() -> bool:
+        return ((max_steps is not None and history.steps >= max_steps)
+                or (max_seconds is not None and time.perf_counter() - start >= max_seconds))
+
     try:
         for epoch in range(epochs):
             for batch in batches:
@@ -116,7 +142,7 @@ def fit(
                 bar.update(1)
                 if history.steps % check_every == 0 and not flush():
                     break
-                if max_steps is not None and history.steps >= max_steps:
+                if out_of_budget():
                     break
             if history.stopped or not flush():
                 break
@@ -124,7 +150,7 @@ def fit(
             if on_epoch_end is not None:
                 for key, value in (on_epoch_end(epoch) or {}).items():
                     history.per_epoch[key].append(value)
-            if max_steps is not None and history.steps >= max_steps:
+            if out_of_budget():
                 break
     except KeyboardInterrupt:
         flush()

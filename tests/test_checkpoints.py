@@ -1,3 +1,4 @@
+import pytest
 import torch
 from torch import nn
 
@@ -33,3 +34,27 @@ def test_cache_trains_once_per_settings(monkeypatch, tmp_path):
     _, from_cache = checkpoints.cached("linear", {"lr": 0.2}, nn.Linear(2, 2), train)
     assert not from_cache and len(calls) == 2
     assert checkpoints.cache_path("linear", {"lr": 0.1}) != checkpoints.cache_path("linear", {"lr": 0.2})
+
+
+def test_cached_run_keeps_the_history_and_skips_stopped_runs(monkeypatch, tmp_path):
+    from helpers.training import History
+
+    monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path))
+
+    def train(model, stopped=None):
+        with torch.no_grad():
+            model.weight.fill_(3.0)
+        history = History(steps=5, seconds=1.5, stopped=stopped)
+        history.losses["loss"].extend([1.0, 0.5])
+        return history
+
+    history, from_cache = checkpoints.cached_run("run", {"a": 1}, nn.Linear(2, 2), train)
+    assert not from_cache and history.steps == 5
+    model = nn.Linear(2, 2)
+    history, from_cache = checkpoints.cached_run("run", {"a": 1}, model, lambda m: pytest.fail("retrained"))
+    assert from_cache and history.losses["loss"] == [1.0, 0.5] and history.seconds == 1.5
+    assert torch.all(model.weight == 3.0)
+
+    history, from_cache = checkpoints.cached_run("run", {"a": 2}, nn.Linear(2, 2),
+                                                 lambda m: train(m, stopped="interrupted at step 5"))
+    assert history.stopped and not checkpoints.cache_path("run", {"a": 2}).exists()

@@ -1,6 +1,5 @@
 """DCGAN networks, initialisation, shape tracing, the time limit and the cached trainer."""
 
-import time
 
 import pytest
 import torch
@@ -9,12 +8,10 @@ from torch import nn
 from helpers.dcgan import (
     DCGANDiscriminator,
     DCGANGenerator,
-    TimeLimit,
     dcgan_init_,
     trace_shapes,
     trained_dcgan,
 )
-from helpers.data import BatchIterator
 from helpers.gan import least_squares_loss
 
 
@@ -67,24 +64,19 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="negative_slope"):
         DCGANDiscriminator(negative_slope=1.5)
     with pytest.raises(ValueError, match="seconds"):
-        TimeLimit([], seconds=0)
+        trained_dcgan(seconds=0)
     with pytest.raises(ValueError, match="betas"):
         trained_dcgan(betas=(0.5, 1.0))
     with pytest.raises(ValueError, match="epochs"):
         trained_dcgan(epochs=0)
 
 
-def test_time_limit_stops_every_later_epoch():
-    batches = BatchIterator(torch.arange(100.0), batch_size=10, shuffle=False)
-    limited = TimeLimit(batches, seconds=0.05)
-    assert len(limited) == 10
-    first = []
-    for batch in limited:
-        first.append(batch)
-        time.sleep(0.01)
-    assert 3 <= len(first) < 10
-    assert list(limited) == [] and limited.epochs_run == 1
-    assert len(list(TimeLimit(batches, seconds=60))) == 10
+def test_trained_dcgan_stops_at_its_time_limit(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path))
+    run = trained_dcgan(epochs=50, seconds=0.5, limit=64, batch_size=16, n_fixed=4, device="cpu", progress=False)
+    assert run.history.stopped is None and 1 <= run.history.epochs_done < 50
+    assert len(run.history.per_epoch["samples"]) == run.history.epochs_done
+    assert run.history.seconds < 10
 
 
 def test_trained_dcgan_trains_caches_and_repeats(tmp_path, monkeypatch):

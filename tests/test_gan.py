@@ -8,7 +8,7 @@ from helpers import gan
 from helpers.data import BatchIterator
 from helpers.gan import (
     GANLoss, MLPDiscriminator, MLPGenerator, bce_loss, best_discriminator_accuracy,
-    classify, digit_classifier, least_squares_loss, linear_gaussian, make_gan_step, mlp_gan, sample, toy_discriminator,
+    least_squares_loss, linear_gaussian, make_gan_step, mlp_gan, sample, toy_discriminator,
     toy_gaussian_data, toy_generator, train_gan, trained_mlp_gan, uniform_noise,
 )
 
@@ -312,21 +312,6 @@ def test_trained_mlp_gan_checks_its_arguments():
         trained_mlp_gan(betas=(0.5, 1.0))
     with pytest.raises(ValueError, match="lr_d=0"):
         trained_mlp_gan(lr_d=0)
-
-
-def test_digit_classifier_learns_and_classify_reports_confidence(monkeypatch, tmp_path):
-    monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path))
-    monkeypatch.setattr(gan, "_mnist_train", fake_mnist)
-    classifier = digit_classifier(epochs=3, limit=500, device="cpu", progress=False)
-    images, labels = fake_mnist(100, "cpu")
-    predicted, confidence = classify(classifier, images, batch_size=32)
-    assert predicted.shape == confidence.shape == (100,)
-    assert (predicted == labels).float().mean() > 0.95
-    assert torch.all((confidence > 0.1) & (confidence <= 1))
-    again = digit_classifier(epochs=3, limit=500, device="cpu", progress=False)  # from the cache
-    assert torch.equal(classify(again, images)[0], predicted)
-    with pytest.raises(ValueError, match="epochs=0"):
-        digit_classifier(epochs=0)
 
 
 def test_train_gan_adds_the_callers_epoch_records():

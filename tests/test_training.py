@@ -103,3 +103,30 @@ def test_fit_prints_a_summary_line_when_progress_is_on(capsys):
     fit(step, batches, epochs=1, desc="regression", progress=True)
     out = capsys.readouterr().out
     assert "regression: 4 steps, 64 samples in" in out and "last mse" in out
+
+
+def test_fit_stops_at_max_seconds_and_closes_the_epoch():
+    import time as clock
+
+    def slow_step(batch):
+        clock.sleep(0.02)
+        return {"loss": 1.0}
+
+    batches = BatchIterator(torch.zeros(100, 1), batch_size=1, shuffle=False)
+    history = fit(slow_step, batches, epochs=5, max_seconds=0.2, progress=False,
+                  on_epoch_end=lambda epoch: {"epoch": epoch})
+    assert history.stopped is None
+    assert 3 <= history.steps < 100 and history.epochs_done == 1
+    assert history.per_epoch["epoch"] == [0]
+    with pytest.raises(ValueError, match="max_seconds=0"):
+        fit(slow_step, batches, epochs=1, max_seconds=0)
+
+
+def test_history_state_round_trip():
+    model, step, batches = regression_problem()
+    history = fit(step, batches, epochs=2, progress=False, on_epoch_end=lambda e: {"w": model.weight.detach().clone()})
+    again = type(history).from_state(history.state_dict())
+    assert again.losses == history.losses and again.steps == history.steps
+    assert all(torch.equal(a, b) for a, b in zip(again.per_epoch["w"], history.per_epoch["w"]))
+    assert (again.seconds, again.samples, again.epochs_done, again.stopped) == (
+        history.seconds, history.samples, history.epochs_done, history.stopped)
