@@ -27,7 +27,7 @@ book: install
 	echo $(BUDGET) > _build/.budget
 
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf _build
