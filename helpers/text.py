@@ -1,0 +1,341 @@
+"""Language models for text generation: corpora, vocabularies, TBPTT chunks, an LSTM, sampling.
+
+In the spirit of PyTorch's ``word_language_model`` example: a corpus is turned into one
+long tensor of token ids per split; :func:`batchify` cuts a split into ``batch_size``
+parallel streams; :class:`Chunks` walks along them ``seq_len`` tokens at a time for
+truncated backpropagation through time; :class:`LanguageModel` is Embedding → LSTM →
+Linear; :func:`generate` samples from it with a temperature. The same code works on
+words or on characters (``level``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .data import fetch_file
+
+TINY_SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
+WIKITEXT2_URL = (
+    "https://raw.githubusercontent.com/pytorch/examples/main/word_language_model/data/wikitext-2/{split}.txt"
+)
+LEVELS = ("char", "word")
+SPLITS = ("train", "valid", "test")
+EOS, UNK = "<eos>", "<unk>"
+# Words (with inner apostrophes: "o'er", "dost't") and single punctuation marks.
+WORD_PATTERN = r"<unk>|\w+(?:'\w+)*|[^\w\s]"
+
+HiddenState = tuple[torch.Tensor, torch.Tensor]
+
+
+# --------------------------------------------------------------------------- text and ids
+
+
+class Vocabulary:
+    """A two-way map between tokens and ids; ``unk`` (if given) stands for unseen tokens."""
+
+    def __init__(self, tokens: Sequence[str], unk: str | None = None) -> None:
+        self.itos: list[str] = list(dict.fromkeys(tokens))  # first appearance order, no repeats
+        if unk is not None and unk not in self.itos:
+            self.itos.append(unk)
+        self.stoi = {token: i for i, token in enumerate(self.itos)}
+        self.unk = unk
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def encode(self, tokens: Sequence[str]) -> torch.Tensor:
+        """Token ids as a 1-d ``long`` tensor; unknown tokens become ``unk`` (or a ValueError)."""
+        if self.unk is None:
+            unknown = sorted({t for t in tokens if t not in self.stoi})
+            if unknown:
+                raise ValueError(f"tokens {unknown[:10]} are not in the vocabulary of {len(self)} tokens")
+            return torch.tensor([self.stoi[t] for t in tokens], dtype=torch.long)
+        unk_id = self.stoi[self.unk]
+        return torch.tensor([self.stoi.get(t, unk_id) for t in tokens], dtype=torch.long)
+
+    def decode(self, ids: torch.Tensor | Sequence[int]) -> list[str]:
+        """The tokens of ``ids``."""
+        return [self.itos[i] for i in torch.as_tensor(ids).tolist()]
+
+
+def tokenize(text: str, level: str, pattern: str = WORD_PATTERN) -> list[str]:
+    """Characters (``level="char"``) or words and ``<eos>`` at each line end (``"word"``).
+
+    Words are the matches of the regular expression ``pattern`` on each line.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level={level!r} is not allowed; allowed values: {', '.join(LEVELS)}")
+    if level == "char":
+        return list(text)
+    regex = re.compile(pattern)
+    lines = text.split("\n")
+    if lines and lines[-1] == "":  # a final newline ends the last line, it does not start one
+        lines.pop()
+    return [token for line in lines for token in (*regex.findall(line), EOS)]
+
+
+def detokenize(tokens: Sequence[str], level: str) -> str:
+    """Text from tokens: characters are joined; words get spaces, ``<eos>`` becomes a newline."""
+    if level not in LEVELS:
+        raise ValueError(f"level={level!r} is not allowed; allowed values: {', '.join(LEVELS)}")
+    if level == "char":
+        return "".join(tokens)
+    text = re.sub(rf" ?{EOS} ?", "\n", " ".join(tokens))
+    return re.sub(r" ([,.;:!?])", r"\1", text)  # no space before punctuation
+
+
+def split_text(text: str, fractions: Sequence[float] = (0.9, 0.05, 0.05)) -> dict[str, str]:
+    """Cut ``text`` into consecutive train/valid/test parts, each ending at a line end.
+
+    Deterministic: the first ``fractions[0]`` of the characters train, the next part
+    validates, the rest tests (so the parts never share a line).
+    """
+    if len(fractions) != 3 or any(f <= 0 for f in fractions) or not math.isclose(sum(fractions), 1.0):
+        raise ValueError(f"fractions={tuple(fractions)} must be three positive numbers that sum to 1")
+    cuts, start = [], 0
+    for fraction in (fractions[0], fractions[0] + fractions[1]):
+        cut = text.find("\n", max(int(len(text) * fraction), start))
+        cut = len(text) if cut < 0 else cut + 1
+        cuts.append(cut)
+        start = cut
+    parts = (text[: cuts[0]], text[cuts[0] : cuts[1]], text[cuts[1] :])
+    if not all(parts):
+        raise ValueError(f"text of {len(text)} characters is too short to split into {tuple(fractions)}")
+    return dict(zip(SPLITS, parts))
+
+
+@dataclass
+class Corpus:
+    """A tokenised corpus: its vocabulary and one 1-d tensor of ids per split."""
+
+    level: str
+    vocab: Vocabulary
+    splits: dict[str, torch.Tensor]
+    pattern: str = WORD_PATTERN
+
+    @classmethod
+    def from_texts(cls, texts: Mapping[str, str], level: str, min_count: int = 1,
+                   pattern: str = WORD_PATTERN) -> Corpus:
+        """Tokenise ``texts`` (split name -> text); the vocabulary comes from ``"train"``.
+
+        Without a ``"train"`` text the vocabulary comes from all the texts. Characters form
+        a closed vocabulary (every character of every text, sorted); words seen fewer than
+        ``min_count`` times in training become ``<unk>``, as do words never seen there.
+        """
+        if not texts:
+            raise ValueError("texts: give at least one split")
+        if min_count < 1:
+            raise ValueError(f"min_count={min_count} must be at least 1")
+        tokens = {name: tokenize(text, level, pattern) for name, text in texts.items()}
+        if level == "char":
+            vocab = Vocabulary(sorted(set().union(*tokens.values())))
+        else:
+            source = tokens["train"] if "train" in tokens else [t for ts in tokens.values() for t in ts]
+            counts = Counter(source)
+            vocab = Vocabulary([t for t in source if counts[t] >= min_count], unk=UNK)
+        return cls(level, vocab, {name: vocab.encode(ts) for name, ts in tokens.items()}, pattern)
+
+    def encode(self, text: str) -> torch.Tensor:
+        """The ids of ``text`` (words of a prompt: without the final ``<eos>``)."""
+        tokens = tokenize(text, self.level, self.pattern)
+        if self.level == "word" and tokens and not text.endswith("\n"):
+            tokens = tokens[:-1]
+        return self.vocab.encode(tokens)
+
+    def decode(self, ids: torch.Tensor | Sequence[int]) -> str:
+        """The text of ``ids``."""
+        return detokenize(self.vocab.decode(ids), self.level)
+
+
+def tiny_shakespeare(level: str = "char", min_count: int = 1) -> Corpus:
+    """Tiny Shakespeare (1.1 M characters) split 90/5/5 into train/valid/test, at ``level``."""
+    path = fetch_file("tinyshakespeare/input.txt", TINY_SHAKESPEARE_URL)
+    return Corpus.from_texts(split_text(path.read_text(encoding="utf-8")), level, min_count)
+
+
+def wikitext2(splits: Sequence[str] = SPLITS) -> Corpus:
+    """WikiText-2 at word level, tokenised as PyTorch's example does (split on spaces)."""
+    unknown = [s for s in splits if s not in SPLITS]
+    if unknown or not splits:
+        raise ValueError(f"splits={tuple(splits)} must be a non-empty subset of {SPLITS}")
+    texts = {
+        split: fetch_file(f"wikitext-2/{split}.txt", WIKITEXT2_URL.format(split=split)).read_text(encoding="utf-8")
+        for split in splits
+    }
+    return Corpus.from_texts(texts, "word", pattern=r"\S+")
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def batchify(data: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """Cut a 1-d id tensor into ``batch_size`` equal streams: a ``(batch_size, n)`` tensor.
+
+    Row ``b`` is the ``b``-th consecutive piece of the text; tokens that do not fill a
+    whole column are dropped.
+    """
+    if data.dim() != 1:
+        raise ValueError(f"data must be a 1-d tensor of ids; got shape {tuple(data.shape)}")
+    if not 1 <= batch_size <= len(data) // 2:
+        raise ValueError(f"batch_size={batch_size} must be between 1 and {len(data) // 2} for {len(data)} tokens")
+    n = len(data) // batch_size
+    return data[: n * batch_size].view(batch_size, n)
+
+
+class Chunks:
+    """``(input, target)`` chunks of ``seq_len`` steps along batchified streams, for TBPTT.
+
+    Chunk ``k`` holds columns ``[k * seq_len, (k + 1) * seq_len)`` of ``streams`` and the
+    targets are the same columns shifted by one. One iteration yields ``steps`` chunks,
+    going round the streams again when it reaches their end (the hidden state then simply
+    carries on), and stops early once ``max_seconds`` have passed. :attr:`progress` (0 to 1)
+    says how far the run is, by steps or by time, whichever is further: a learning-rate
+    schedule driven by it ends on time however fast the machine is.
+    """
+
+    def __init__(self, streams: torch.Tensor, seq_len: int, steps: int | None = None,
+                 max_seconds: float | None = None) -> None:
+        if streams.dim() != 2:
+            raise ValueError(f"streams must be (batch_size, n) from batchify; got shape {tuple(streams.shape)}")
+        if not 1 <= seq_len <= streams.shape[1] - 1:
+            raise ValueError(f"seq_len={seq_len} must be between 1 and {streams.shape[1] - 1}")
+        if max_seconds is not None and max_seconds <= 0:
+            raise ValueError(f"max_seconds={max_seconds} must be positive (or None for no limit)")
+        self.streams, self.seq_len, self.max_seconds = streams, seq_len, max_seconds
+        self.per_pass = (streams.shape[1] - 1) // seq_len
+        self.steps = self.per_pass if steps is None else steps
+        if self.steps < 1:
+            raise ValueError(f"steps={steps} must be at least 1")
+        self.done = 0
+        self.start = time.perf_counter()
+
+    def __len__(self) -> int:
+        return self.steps
+
+    @property
+    def progress(self) -> float:
+        """How far through the run: the larger of steps done / steps and time / max_seconds."""
+        by_steps = self.done / self.steps
+        if self.max_seconds is None:
+            return by_steps
+        return min(1.0, max(by_steps, (time.perf_counter() - self.start) / self.max_seconds))
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        self.done, self.start = 0, time.perf_counter()
+        for k in range(self.steps):
+            if self.max_seconds is not None and time.perf_counter() - self.start >= self.max_seconds:
+                return
+            i = (k % self.per_pass) * self.seq_len
+            yield self.streams[:, i : i + self.seq_len], self.streams[:, i + 1 : i + 1 + self.seq_len]
+            self.done = k + 1
+
+
+# --------------------------------------------------------------------------- the model
+
+
+class LanguageModel(nn.Module):
+    """Embedding → multi-layer LSTM → Linear decoder, with dropout; logits for the next token.
+
+    ``tie_weights`` shares the embedding matrix with the decoder (it then needs
+    ``embed_size == hidden_size``): fewer parameters and, for words, usually a better fit.
+    """
+
+    def __init__(self, vocab_size: int, embed_size: int = 256, hidden_size: int = 256,
+                 num_layers: int = 2, dropout: float = 0.2, tie_weights: bool = False) -> None:
+        super().__init__()
+        for name, value in (("vocab_size", vocab_size), ("embed_size", embed_size),
+                            ("hidden_size", hidden_size), ("num_layers", num_layers)):
+            if value < 1:
+                raise ValueError(f"{name}={value} must be at least 1")
+        if not 0 <= dropout < 1:
+            raise ValueError(f"dropout={dropout} must be in [0, 1)")
+        if tie_weights and embed_size != hidden_size:
+            raise ValueError(f"tie_weights needs embed_size == hidden_size; got {embed_size} and {hidden_size}")
+        self.drop = nn.Dropout(dropout)
+        self.embed = nn.Embedding(vocab_size, embed_size)
+        self.lstm = nn.LSTM(embed_size, hidden_size, num_layers, batch_first=True,
+                            dropout=dropout if num_layers > 1 else 0.0)
+        self.decoder = nn.Linear(hidden_size, vocab_size)
+        if tie_weights:
+            self.decoder.weight = self.embed.weight
+        nn.init.uniform_(self.embed.weight, -0.1, 0.1)
+
+    def forward(self, tokens: torch.Tensor, hidden: HiddenState | None = None) -> tuple[torch.Tensor, HiddenState]:
+        """Logits ``(batch, time, vocab)`` for ``(batch, time)`` ids, and the new hidden state."""
+        output, hidden = self.lstm(self.drop(self.embed(tokens)), hidden)
+        return self.decoder(self.drop(output)), hidden
+
+
+def detach(hidden: HiddenState | None) -> HiddenState | None:
+    """The hidden state cut from the graph of the chunk that made it (the T in TBPTT)."""
+    return None if hidden is None else tuple(h.detach() for h in hidden)
+
+
+def warmup_cosine(progress: float, warmup: float = 0.02, final: float = 0.1) -> float:
+    """A learning-rate factor: linear warm-up over ``warmup`` of the run, then a cosine to ``final``."""
+    if not 0 <= progress <= 1:
+        raise ValueError(f"progress={progress} must be in [0, 1]")
+    if progress < warmup:
+        return (progress + 1e-3) / (warmup + 1e-3)
+    t = (progress - warmup) / (1 - warmup)
+    return final + (1 - final) * 0.5 * (1 + math.cos(math.pi * t))
+
+
+@torch.no_grad()
+def evaluate(model: LanguageModel, data: torch.Tensor, batch_size: int = 16, seq_len: int = 256) -> float:
+    """Mean cross-entropy (nats per token) of ``model`` on the 1-d ids ``data``.
+
+    Perplexity is its exponential. The hidden state carries across chunks, as in training.
+    """
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    streams = batchify(data, batch_size).to(device)
+    total, count, hidden = 0.0, 0, None
+    for start in range(0, streams.shape[1] - 1, seq_len):
+        x = streams[:, start : start + seq_len]
+        y = streams[:, start + 1 : start + 1 + seq_len]
+        x = x[:, : y.shape[1]]
+        logits, hidden = model(x, hidden)
+        total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum").item()
+        count += y.numel()
+    model.train(was_training)
+    return total / count
+
+
+@torch.no_grad()
+def generate(model: LanguageModel, prompt: torch.Tensor, length: int, temperature: float = 1.0,
+             generator: torch.Generator | None = None) -> torch.Tensor:
+    """``length`` new ids sampled after the 1-d ``prompt`` ids, one at a time.
+
+    Each id is drawn from ``softmax(logits / temperature)``: below 1 sharper (safer, more
+    repetitive), above 1 flatter (more surprising, more mistakes). ``generator`` (a CPU
+    ``torch.Generator``) makes the draws repeat.
+    """
+    if temperature <= 0:
+        raise ValueError(f"temperature={temperature} must be positive")
+    if length < 0:
+        raise ValueError(f"length={length} must be 0 or more")
+    if prompt.dim() != 1 or len(prompt) == 0:
+        raise ValueError(f"prompt must be a non-empty 1-d tensor of ids; got shape {tuple(prompt.shape)}")
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    logits, hidden = model(prompt.to(device).unsqueeze(0))
+    out = []
+    for _ in range(length):
+        probs = F.softmax(logits[0, -1].float().cpu() / temperature, dim=-1)
+        token = torch.multinomial(probs, 1, generator=generator)
+        out.append(token)
+        logits, hidden = model(token.to(device).view(1, 1), hidden)
+    model.train(was_training)
+    return torch.cat(out) if out else torch.empty(0, dtype=torch.long)
