@@ -103,7 +103,8 @@ def fit(
     total = steps_per_epoch * epochs if steps_per_epoch is not None else None
     if max_steps is not None:
         total = max_steps if total is None else min(total, max_steps)
-    bar = tqdm(total=total, desc=desc, disable=not progress, leave=True)
+    # With progress on, TQDM_DISABLE=1 (set by the book's build) can still turn the bar off.
+    bar = tqdm(total=total, desc=desc, leave=True, **({} if progress else {"disable": True}))
     start = time.perf_counter()
 
     def flush() -> bool:

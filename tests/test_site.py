@@ -46,7 +46,7 @@ CHAPTERS = [p for p in pages() if (ROOT / f"{p}.ipynb").exists()]
 @pytest.fixture(scope="module")
 def site() -> Path:
     if not (SITE / "index.html").exists():
-        env = {**os.environ, "GANBOOK_BUDGET": os.environ.get("GANBOOK_BUDGET", "quick")}
+        env = {**os.environ, "GANBOOK_BUDGET": os.environ.get("GANBOOK_BUDGET", "quick"), "TQDM_DISABLE": "1"}
         jupyter_book = Path(sys.executable).parent / "jupyter-book"
         subprocess.run([str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going"],
                        check=True, env=env, cwd=ROOT)

@@ -130,3 +130,25 @@ def test_history_state_round_trip():
     assert all(torch.equal(a, b) for a, b in zip(again.per_epoch["w"], history.per_epoch["w"]))
     assert (again.seconds, again.samples, again.epochs_done, again.stopped) == (
         history.seconds, history.samples, history.epochs_done, history.stopped)
+
+
+def test_the_build_can_switch_progress_bars_off():
+    """The build sets TQDM_DISABLE=1 (read when tqdm is imported): pages keep only the summary."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import torch\n"
+        "from helpers.data import BatchIterator\n"
+        "from helpers.training import fit\n"
+        "fit(lambda b: {'loss': 1.0}, BatchIterator(torch.zeros(8, 1), batch_size=2), 1, desc='bar')\n"
+    )
+    runs = {}
+    for disable in ("", "1"):
+        env = {k: v for k, v in os.environ.items() if k != "TQDM_DISABLE"}
+        env.update({"TQDM_DISABLE": disable} if disable else {})
+        runs[disable] = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                                       text=True, check=True)
+    assert "bar:" in runs[""].stderr and "it/s" in runs[""].stderr
+    assert runs["1"].stderr == "" and "bar: 4 steps" in runs["1"].stdout
