@@ -7,6 +7,7 @@ backward, optimiser step) and hands it to :func:`fit`, which does the plumbing.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -103,8 +104,10 @@ def fit(
     total = steps_per_epoch * epochs if steps_per_epoch is not None else None
     if max_steps is not None:
         total = max_steps if total is None else min(total, max_steps)
-    # With progress on, TQDM_DISABLE=1 (set by the book's build) can still turn the bar off.
-    bar = tqdm(total=total, desc=desc, leave=True, **({} if progress else {"disable": True}))
+    # The book's build sets TQDM_DISABLE=1: its pages keep the summary line, not a dead widget.
+    # (tqdm's notebook bar ignores that variable, so it is read here.)
+    bars_off = os.environ.get("TQDM_DISABLE", "").strip().lower() in ("1", "true", "yes")
+    bar = tqdm(total=total, desc=desc, leave=True, disable=not progress or bars_off)
     start = time.perf_counter()
 
     def flush() -> bool:

@@ -133,7 +133,7 @@ def test_history_state_round_trip():
 
 
 def test_the_build_can_switch_progress_bars_off():
-    """The build sets TQDM_DISABLE=1 (read when tqdm is imported): pages keep only the summary."""
+    """The build sets TQDM_DISABLE=1: pages keep only the summary line."""
     import os
     import subprocess
     import sys
