@@ -32,7 +32,7 @@ def chapters() -> list[Path]:
     return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").exists()]
 
 
-def run_chapter(path: Path, timeout: int) -> dict:
+def run_chapter(path: Path, timeout: int, keep: Path | None = None) -> dict:
     notebook = nbformat.read(path, as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell(PEAK_MEMORY_CELL))
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
@@ -41,6 +41,9 @@ def run_chapter(path: Path, timeout: int) -> dict:
     client.execute()
     seconds = time.perf_counter() - start
     text = "".join(o.get("text", "") for o in notebook.cells[-1].outputs)
+    if keep is not None:  # the executed notebook, to read what the chapter measured
+        keep.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, keep / path.name)
     peak_kb = int(text.split("PEAK_RSS_KB")[1].split()[0])
     return {"chapter": path.stem, "seconds": round(seconds, 1), "peak_mib": round(peak_kb / 1024)}
 
@@ -51,6 +54,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="chapter file stems to run (default: all)")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     parser.add_argument("--json", type=Path, help="also write the table as JSON to this file")
+    parser.add_argument("--keep", type=Path, help="save the executed notebooks in this folder")
     args = parser.parse_args()
     os.environ["GANBOOK_BUDGET"] = args.budget
 
@@ -63,7 +67,7 @@ def main() -> None:
     for path in chapters():
         if args.only and path.stem not in args.only:
             continue
-        row = run_chapter(path, args.timeout)
+        row = run_chapter(path, args.timeout, args.keep)
         rows.append(row)
         print(f"| {row['chapter']} | {row['seconds']} | {row['peak_mib']} |", flush=True)
     total = round(sum(r["seconds"] for r in rows), 1)
