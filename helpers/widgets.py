@@ -40,7 +40,7 @@ def train_panel(
     output = W.Output()
     button.on_click(lambda _: _run_into(output, action, _values(controls)))
     panel = W.VBox([*controls.values(), button, output])
-    panel.button, panel.output = button, output  # handles for tests and for readers
+    panel.button, panel.output, panel.controls = button, output, controls  # handles for tests and readers
     return panel
 
 
@@ -52,7 +52,7 @@ def live_panel(controls: Mapping[str, W.ValueWidget], action: Callable[..., obje
     for control in controls.values():
         control.observe(lambda _: _run_into(output, action, _values(controls)), names="value")
     panel = W.VBox([*controls.values(), output])
-    panel.output = output
+    panel.output, panel.controls = output, controls
     _run_into(output, action, _values(controls))
     return panel
 

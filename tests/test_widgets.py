@@ -17,6 +17,7 @@ def test_train_panel_calls_the_action_with_current_values():
     epochs.value = 5
     panel.button.click()
     assert calls == [{"lr": 0.1, "epochs": 5}]
+    assert panel.controls == {"lr": lr, "epochs": epochs}
 
 
 def test_live_panel_redraws_on_every_change():
