@@ -102,3 +102,17 @@ def test_widget_panels_have_a_static_stand_in(path):
             assert "remove-output" in cell["metadata"].get("tags", []), f"cell {index}"
             before = "".join(markdown(c) for c in cells[:index])
             assert "live in Colab or JupyterLab" in before, f"cell {index} has no note before it"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_display_math_stands_apart_from_prose(path):
+    """A $$ line glued to a line of prose makes MyST swallow the prose into the equation."""
+    for cell in json.loads(path.read_text())["cells"]:
+        lines = markdown(cell).split("\n")
+        opening = True
+        for i, line in enumerate(lines):
+            if line.strip() != "$$":
+                continue
+            neighbour = lines[i - 1] if opening else (lines[i + 1] if i + 1 < len(lines) else "")
+            assert (opening and i == 0) or neighbour.strip() == "", f"{path.name}: $$ at line {i} touches prose"
+            opening = not opening
