@@ -354,9 +354,9 @@ def trained_mlp_gan(
 
     ``loss`` defaults to :func:`bce_loss`; ``variant`` picks the networks (:data:`MLP_VARIANTS`);
     noise is uniform in [-1, 1]; both optimisers are Adam with ``betas``. ``limit`` trains on
-    the first ``limit`` training digits. The weights (via :func:`helpers.checkpoints.cached`)
-    and the history (beside them) are cached under a hash of the settings; a run that
-    stopped early (NaN, Ctrl-C) is returned but not cached.
+    the first ``limit`` training digits. The weights and the history are cached under a
+    hash of the settings (:func:`helpers.checkpoints.cached_run`); a run that stopped
+    early (NaN, Ctrl-C) is returned but not cached.
     """
     loss = bce_loss() if loss is None else loss
     if variant not in MLP_VARIANTS:
