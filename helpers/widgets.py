@@ -53,7 +53,8 @@ def live_panel(controls: Mapping[str, W.ValueWidget], action: Callable[..., obje
         control.observe(lambda _: _run_into(output, action, _values(controls)), names="value")
     panel = W.VBox([*controls.values(), output])
     panel.output, panel.controls = output, controls
-    _run_into(output, action, _values(controls))
+    # No first drawing here: the chapter draws the defaults in an ordinary cell, and a
+    # drawing into an Output widget while a build executes the notebook can stall nbclient.
     return panel
 
 
