@@ -23,8 +23,8 @@ from helpers.autoencoders import autoencoder_settings, encode_all, trained_mlp_a
 from helpers.config import budget, budget_name, get_device
 from helpers.data import mnist
 from helpers.dcgan import trained_dcgan
-from helpers.gan import bce_loss, least_squares_loss, trained_mlp_gan, uniform_noise
-from helpers.metrics import Measures, classify, generate, measure, trained_classifier
+from helpers.gan import bce_loss, least_squares_loss, sample, trained_mlp_gan, uniform_noise
+from helpers.metrics import Measures, classify, measure, trained_classifier
 
 
 def row(name: str, m: Measures, seconds: float | None) -> dict:
@@ -65,10 +65,10 @@ def comparison(progress: bool = False) -> dict:
         row("real training digits (floor)", measure(judge.model, train_images[pick], reference), None),
         row("autoencoder, random codes", measure(judge.model, ae_images, reference), None),
         row("VAE, z ~ N(0, I)", measure(judge.model, vae_images, reference), None),
-        row("MLP GAN", measure(judge.model, generate(mlp.generator, noise), reference), mlp.history.seconds),
-        row("least-squares MLP GAN", measure(judge.model, generate(lsgan.generator, noise), reference),
+        row("MLP GAN", measure(judge.model, sample(mlp.generator, noise), reference), mlp.history.seconds),
+        row("least-squares MLP GAN", measure(judge.model, sample(lsgan.generator, noise), reference),
             lsgan.history.seconds),
-        row("DCGAN", measure(judge.model, generate(dcgan.generator, noise), reference), dcgan.history.seconds),
+        row("DCGAN", measure(judge.model, sample(dcgan.generator, noise), reference), dcgan.history.seconds),
     ]
     return {"budget": budget_name(), "device": str(device), "torch": torch.__version__,
             "classifier_test_accuracy": judge.test_accuracy, "samples": cfg.n_samples,

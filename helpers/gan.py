@@ -117,13 +117,14 @@ def make_gan_step(generator: nn.Module, discriminator: nn.Module, loss: GANLoss,
 
 
 @torch.no_grad()
-def sample(generator: nn.Module, z: Tensor) -> Tensor:
-    """``G(z)`` in eval mode (no dropout, BatchNorm's running statistics), on the CPU."""
+def sample(generator: nn.Module, z: Tensor, batch_size: int = 1000) -> Tensor:
+    """``G(z)`` in eval mode (no dropout, BatchNorm's running statistics), ``batch_size``
+    noise vectors at a time, gathered on the CPU."""
     was_training = generator.training
     generator.eval()
     try:
         device = next(generator.parameters()).device
-        return generator(z.to(device)).cpu()
+        return torch.cat([generator(z[i : i + batch_size].to(device)).cpu() for i in range(0, len(z), batch_size)])
     finally:
         generator.train(was_training)
 

@@ -225,17 +225,6 @@ def measure(classifier: MNISTClassifier, images: Tensor, reference_features: Ten
                     histogram, classes_covered(histogram))
 
 
-@torch.no_grad()
-def generate(generator: nn.Module, z: Tensor, batch_size: int = 1000) -> Tensor:
-    """``G(z)`` for many ``z``, in eval mode, batch by batch, gathered on the CPU."""
-    was_training = generator.training
-    generator.eval()
-    device = next(generator.parameters()).device
-    out = torch.cat([generator(z[i : i + batch_size].to(device)).cpu() for i in range(0, len(z), batch_size)])
-    generator.train(was_training)
-    return out
-
-
 # ----------------------------------------------------------------------------- the ring of Gaussians
 
 

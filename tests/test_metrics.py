@@ -4,6 +4,8 @@ import pytest
 import torch
 from torch import nn
 
+from helpers.gan import sample
+
 from helpers.metrics import (
     MNISTClassifier,
     Measures,
@@ -14,7 +16,6 @@ from helpers.metrics import (
     classify,
     count_modes,
     frechet_distance,
-    generate,
     measure,
     ring_centres,
     ring_of_gaussians,
@@ -117,7 +118,7 @@ def test_a_generator_that_draws_one_digit_covers_one_class(classifier):
 
     images, _ = mnist(train=False, device="cpu", limit=2000)
     reference, _ = classify(classifier.model, images)
-    fake = generate(OneDigit(images[0]), torch.zeros(300, 5), batch_size=128)
+    fake = sample(OneDigit(images[0]), torch.zeros(300, 5), batch_size=128)
     assert fake.shape == (300, 1, 28, 28)
     result = measure(classifier.model, fake, reference)
     assert isinstance(result, Measures)
