@@ -5,7 +5,6 @@ import torch
 from torch import nn
 
 from helpers.gan import sample
-
 from helpers.metrics import (
     MNISTClassifier,
     Measures,
