@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -50,8 +51,8 @@ def cached(name: str, settings: dict, model: nn.Module, train: Callable[[nn.Modu
     Returns the model and whether it came from the cache.
     """
     path = cache_path(name, settings)
-    if path.exists():
-        return load(model, path), True
+    if path.exists() and _load_or_warn(model, path):
+        return model, True
     train(model)
     save(model, path)
     return model, False
@@ -68,13 +69,26 @@ def cached_run(
     """
     path = cache_path(name, settings)
     history_path = path.with_suffix(".history.pt")
-    if path.exists():
-        load(model, path)
-        state = torch.load(history_path, weights_only=True) if history_path.exists() else None
-        return (History.from_state(state) if state else History()), True
+    if path.exists() and _load_or_warn(model, path):
+        try:
+            state = torch.load(history_path, weights_only=True) if history_path.exists() else None
+            return (History.from_state(state) if state else History()), True
+        except (KeyError, TypeError, RuntimeError) as error:  # written by an older version of the book
+            warnings.warn(f"retraining: the cached history {history_path} cannot be read ({error!r})", stacklevel=2)
     history = train(model)
     if not history.stopped:
         path.parent.mkdir(parents=True, exist_ok=True)
         torch.save(history.state_dict(), history_path)
         save(model, path)  # last: the weights' file marks a complete entry
     return history, False
+
+
+def _load_or_warn(model: nn.Module, path: Path) -> bool:
+    """Load a cache entry into ``model``; an entry that no longer fits (an older version of the
+    model under the same settings) is ignored with a warning, so the caller retrains."""
+    try:
+        load(model, path)
+    except (RuntimeError, KeyError, ValueError) as error:
+        warnings.warn(f"retraining: the cached weights {path} do not fit the model ({error!r})", stacklevel=3)
+        return False
+    return True

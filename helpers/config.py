@@ -57,9 +57,9 @@ BUDGETS: dict[str, dict[str, dict]] = {
         "full": {"classifier_epochs": 3, "classifier_limit": None, "test_limit": None, "gan_epochs": 15,
                  "gan_limit": None, "n_samples": 10000, "ring_seeds": [0, 1], "ring_epochs": 20, "ring_points": 25600},
     },
-    "dcgan": {
-        "quick": {"epochs": 1, "limit": 1024, "batch_size": 64, "n_samples": 2000},
-        "full": {"epochs": 5, "limit": None, "batch_size": 64, "n_samples": 10000},
+    "dcgan": {  # the longer run: long_time_factor times the MLP GAN's seconds, at long_lr
+        "quick": {"epochs": 1, "limit": 1024, "batch_size": 64, "n_samples": 2000, "long_time_factor": 2, "long_lr": 1e-3},
+        "full": {"epochs": 5, "limit": None, "batch_size": 64, "n_samples": 10000, "long_time_factor": 2, "long_lr": 1e-3},
     },
     "text_lstm": {
         "quick": {

@@ -58,3 +58,29 @@ def test_cached_run_keeps_the_history_and_skips_stopped_runs(monkeypatch, tmp_pa
     history, from_cache = checkpoints.cached_run("run", {"a": 2}, nn.Linear(2, 2),
                                                  lambda m: train(m, stopped="interrupted at step 5"))
     assert history.stopped and not checkpoints.cache_path("run", {"a": 2}).exists()
+
+
+def test_stale_cache_entries_are_retrained_with_a_warning(monkeypatch, tmp_path):
+    from helpers.training import History
+
+    monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path))
+    path = checkpoints.cache_path("run", {"a": 1})
+    checkpoints.save(nn.Linear(3, 3), path)  # weights of another shape under the same settings
+    calls = []
+
+    def train(model):
+        calls.append(model)
+        return History(steps=2)
+
+    with pytest.warns(UserWarning, match="do not fit the model"):
+        history, from_cache = checkpoints.cached_run("run", {"a": 1}, nn.Linear(2, 2), train)
+    assert not from_cache and history.steps == 2 and len(calls) == 1
+    torch.save({"losses": {}}, path.with_suffix(".history.pt"))  # a history in an older format
+    with pytest.warns(UserWarning, match="cannot be read"):
+        history, from_cache = checkpoints.cached_run("run", {"a": 1}, nn.Linear(2, 2), train)
+    assert not from_cache and len(calls) == 2
+    checkpoints.save(nn.Linear(3, 3), checkpoints.cache_path("plain", {}))
+    with pytest.warns(UserWarning, match="do not fit the model"):
+        model, from_cache = checkpoints.cached("plain", {}, nn.Linear(2, 2), lambda m: None)
+    assert not from_cache and model.weight.shape == (2, 2)
+    assert checkpoints.cached("plain", {}, nn.Linear(2, 2), lambda m: pytest.fail("retrained"))[1]  # now it fits

@@ -1,0 +1,60 @@
+"""The benchmark scripts run from a checkout with one command each and print their tables.
+
+Their figures are not checked here (speed belongs in the scripts, not in timed tests): each
+script runs at the smallest settings it takes, and its printed table and JSON must be whole.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_script(name: str, *args: str, cache: Path) -> str:
+    env = {**os.environ, "GANBOOK_BUDGET": "quick", "GANBOOK_CACHE": str(cache), "TQDM_DISABLE": "1"}
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / name), *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_gan_speed_prints_both_loops_and_their_ratio(tmp_path):
+    out = tmp_path / "speed.json"
+    text = run_script("gan_speed.py", "--steps", "2", "--warmup", "1", "--repeats", "1", "--device", "cpu",
+                      "--json", str(out), cache=tmp_path)
+    rows = json.loads(out.read_text())
+    assert [row["model"] for row in rows] == ["mlp", "dcgan"]
+    for row in rows:
+        assert row["source_images_per_s"] > 0 and row["book_images_per_s"] > 0
+        assert row["speedup"] == pytest.approx(row["book_images_per_s"] / row["source_images_per_s"], rel=0.01)
+        assert f"| {row['model']} | cpu" in text
+
+
+def test_book_cost_runs_a_chapter_and_prints_its_row(tmp_path):
+    out = tmp_path / "cost.json"
+    text = run_script("book_cost.py", "--budget", "quick", "--only", "01_generative_models", "--json", str(out),
+                      cache=tmp_path)
+    table = json.loads(out.read_text())
+    assert table["budget"] == "quick"
+    assert [row["chapter"] for row in table["rows"]] == ["01_generative_models"]
+    assert table["rows"][0]["seconds"] > 0 and table["rows"][0]["peak_mib"] > 50
+    assert "| 01_generative_models |" in text and "| total |" in text
+
+
+def test_compare_generators_prints_the_chapter_table_as_json(tmp_path):
+    out = tmp_path / "table.json"
+    text = run_script("compare_generators.py", "--out", str(out), cache=tmp_path)
+    table = json.loads(out.read_text())
+    assert json.loads(text) == table
+    names = [row["generator"] for row in table["rows"]]
+    assert names[0] == "real training digits (floor)"
+    assert {"MLP GAN", "least-squares MLP GAN", "DCGAN"} <= set(names) and len(names) == 7
+    for row in table["rows"]:
+        assert row["frechet"] >= 0 and 1 <= row["score"] <= 10
+        assert sum(row["histogram"]) == table["samples"] and 1 <= row["classes_covered"] <= 10
+    assert table["longer_dcgan_steps"] > 0
