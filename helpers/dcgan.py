@@ -17,10 +17,8 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from .checkpoints import cached_run
-from .config import get_device, seed_everything
-from .data import BatchIterator, mnist
-from .gan import GANLoss, bce_loss, train_gan, uniform_noise
+from .config import seed_everything
+from .gan import GANLoss, _cached_mnist_gan, _check_training_arguments, bce_loss
 from .training import History
 
 
@@ -137,33 +135,14 @@ def trained_dcgan(
     that trained it). A run that stopped early (NaN, Ctrl-C) is returned but not cached.
     """
     loss = bce_loss() if loss is None else loss
-    if epochs < 1:
-        raise ValueError(f"epochs={epochs} must be at least 1")
-    if seconds is not None and not seconds > 0:
-        raise ValueError(f"seconds={seconds} must be positive (or None for no time limit)")
-    if lr <= 0:
-        raise ValueError(f"lr={lr} must be positive")
-    if len(betas) != 2 or not all(0 <= beta < 1 for beta in betas):
-        raise ValueError(f"betas={betas} is out of range; allowed: two numbers in [0, 1)")
+    _check_training_arguments(epochs=epochs, betas=betas, seconds=seconds, lr=lr)
     seconds = None if seconds is None else round(float(seconds), 1)
     settings = {"loss": loss.name, "batchnorm": batchnorm, "epochs": epochs, "seconds": seconds,
                 "batch_size": batch_size, "lr": lr, "betas": list(betas), "noise_dim": noise_dim,
                 "limit": limit, "seed": seed, "n_fixed": n_fixed, "init_std": 0.02}
-    device = get_device() if device is None else torch.device(device)
     seed_everything(seed)
     generator = dcgan_init_(DCGANGenerator(noise_dim, batchnorm))
     discriminator = dcgan_init_(DCGANDiscriminator())
-    pair = nn.ModuleDict({"generator": generator, "discriminator": discriminator}).to(device)
-
-    def train(_: nn.Module) -> History:
-        images = mnist(train=True, scale="tanh", device=device, limit=limit)[0]
-        batches = BatchIterator(images, batch_size=batch_size, shuffle=True, drop_last=True, seed=seed)
-        fixed = uniform_noise(n_fixed, noise_dim, device, generator=torch.Generator().manual_seed(seed + 1))
-        opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=betas)
-        opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas)
-        return train_gan(generator, discriminator, loss, opt_g, opt_d, batches, epochs,
-                         noise=lambda n: uniform_noise(n, noise_dim, device), fixed_noise=fixed,
-                         max_seconds=seconds, progress=progress, desc=f"DCGAN, {loss.name}")
-
-    history, from_cache = cached_run("dcgan", settings, pair, train)
+    history, from_cache = _cached_mnist_gan("dcgan", settings, generator, discriminator, loss, device=device,
+                                           progress=progress, desc=f"DCGAN, {loss.name}")
     return TrainedDCGAN(generator, discriminator, history, from_cache, settings)

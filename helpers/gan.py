@@ -362,31 +362,54 @@ def trained_mlp_gan(
     loss = bce_loss() if loss is None else loss
     if variant not in MLP_VARIANTS:
         raise ValueError(f"variant={variant!r} is not known; allowed: {', '.join(MLP_VARIANTS)}")
-    if epochs < 1:
-        raise ValueError(f"epochs={epochs} must be at least 1")
-    if not (lr_d > 0 and lr_g > 0):
-        raise ValueError(f"lr_d={lr_d}, lr_g={lr_g}: learning rates must be positive")
-    if not all(0 <= beta < 1 for beta in betas) or len(betas) != 2:
-        raise ValueError(f"betas={betas} is out of range; allowed: two numbers in [0, 1)")
+    _check_training_arguments(epochs=epochs, lr_d=lr_d, lr_g=lr_g, betas=betas)
     noise_dim = MLP_VARIANTS[variant]["noise_dim"] if noise_dim is None else noise_dim
     settings = {"variant": variant, "loss": loss.name, "noise_dim": noise_dim, "epochs": epochs,
                 "batch_size": batch_size, "lr_d": lr_d, "lr_g": lr_g, "betas": list(betas),
                 "limit": limit, "seed": seed, "n_fixed": n_fixed, "noise": "uniform"}
-    device = get_device() if device is None else torch.device(device)
-
     seed_everything(seed)
     generator, discriminator = mlp_gan(variant, noise_dim)
+    history, from_cache = _cached_mnist_gan(f"mlp_gan_{variant}", settings, generator, discriminator, loss,
+                                           device=device, progress=progress, desc=f"{variant} MLP GAN, {loss.name}")
+    return TrainedGAN(generator, discriminator, history, from_cache, settings)
+
+
+def _check_training_arguments(*, epochs: int, betas: Sequence[float], seconds: float | None = None,
+                              **learning_rates: float) -> None:
+    """Raise a ``ValueError`` naming the argument and its allowed range for a bad MNIST GAN setting."""
+    if epochs < 1:
+        raise ValueError(f"epochs={epochs} must be at least 1")
+    if seconds is not None and not seconds > 0:
+        raise ValueError(f"seconds={seconds} must be positive (or None for no time limit)")
+    for name, value in learning_rates.items():
+        if not value > 0:
+            raise ValueError(f"{name}={value} must be positive")
+    if len(betas) != 2 or not all(0 <= beta < 1 for beta in betas):
+        raise ValueError(f"betas={tuple(betas)} is out of range; allowed: two numbers in [0, 1)")
+
+
+def _cached_mnist_gan(name: str, settings: dict, generator: nn.Module, discriminator: nn.Module, loss: GANLoss, *,
+                     device: torch.device | str | None, progress: bool, desc: str) -> tuple[History, bool]:
+    """Train ``generator`` and ``discriminator`` on MNIST in [-1, 1] as ``settings`` say, or load them.
+
+    ``settings`` holds ``epochs``, ``batch_size``, ``lr_d`` and ``lr_g`` (or one ``lr``),
+    ``betas``, ``noise_dim``, ``limit``, ``seed``, ``n_fixed`` and optionally ``seconds``
+    (a time limit); noise is uniform in [-1, 1], both optimisers Adam. Weights and history are
+    cached under ``name`` and a hash of the settings (a run that stopped early is not cached).
+    Returns the history and whether it came from the cache.
+    """
+    device = get_device() if device is None else torch.device(device)
     pair = nn.ModuleDict({"generator": generator, "discriminator": discriminator}).to(device)
+    seed, noise_dim, betas = settings["seed"], settings["noise_dim"], tuple(settings["betas"])
 
     def train(_: nn.Module) -> History:
-        images = _mnist_train(limit, str(device))[0]
-        batches = BatchIterator(images, batch_size=batch_size, shuffle=True, drop_last=True, seed=seed)
-        fixed = uniform_noise(n_fixed, noise_dim, device, generator=torch.Generator().manual_seed(seed + 1))
-        opt_g = torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas)
-        opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas)
-        return train_gan(generator, discriminator, loss, opt_g, opt_d, batches, epochs,
+        images = _mnist_train(settings["limit"], str(device))[0]
+        batches = BatchIterator(images, batch_size=settings["batch_size"], shuffle=True, drop_last=True, seed=seed)
+        fixed = uniform_noise(settings["n_fixed"], noise_dim, device, generator=torch.Generator().manual_seed(seed + 1))
+        opt_g = torch.optim.Adam(generator.parameters(), lr=settings.get("lr_g", settings.get("lr")), betas=betas)
+        opt_d = torch.optim.Adam(discriminator.parameters(), lr=settings.get("lr_d", settings.get("lr")), betas=betas)
+        return train_gan(generator, discriminator, loss, opt_g, opt_d, batches, settings["epochs"],
                          noise=lambda n: uniform_noise(n, noise_dim, device), fixed_noise=fixed,
-                         progress=progress, desc=f"{variant} MLP GAN, {loss.name}")
+                         max_seconds=settings.get("seconds"), progress=progress, desc=desc)
 
-    history, from_cache = cached_run(f"mlp_gan_{variant}", settings, pair, train)
-    return TrainedGAN(generator, discriminator, history, from_cache, settings)
+    return cached_run(name, settings, pair, train)

@@ -69,6 +69,8 @@ def test_bad_arguments():
         trained_dcgan(betas=(0.5, 1.0))
     with pytest.raises(ValueError, match="epochs"):
         trained_dcgan(epochs=0)
+    with pytest.raises(ValueError, match="lr=0 must be positive"):
+        trained_dcgan(lr=0)
 
 
 def test_trained_dcgan_stops_at_its_time_limit(tmp_path, monkeypatch):
