@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 import yaml
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
 PEAK_MEMORY_CELL = "import resource; print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
@@ -48,7 +49,7 @@ def run_chapter(path: Path, timeout: int, keep: Path | None = None) -> dict:
     return {"chapter": path.stem, "seconds": round(seconds, 1), "peak_mib": round(peak_kb / 1024)}
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--budget", choices=["quick", "full"], default="quick")
     parser.add_argument("--only", nargs="*", help="chapter file stems to run (default: all)")
@@ -60,20 +61,29 @@ def main() -> None:
 
     import torch
 
-    rows = []
+    rows, failed = [], []
     print(f"budget {args.budget} | torch {torch.__version__} | threads {torch.get_num_threads()} | "
           f"{platform.processor() or platform.machine()} | cuda {torch.cuda.is_available()}")
     print("| chapter | wall time (s) | peak memory (MiB) |\n| --- | ---: | ---: |")
     for path in chapters():
         if args.only and path.stem not in args.only:
             continue
-        row = run_chapter(path, args.timeout, args.keep)
+        try:
+            row = run_chapter(path, args.timeout, args.keep)
+        except CellExecutionError as error:  # note it and go on: one chapter's failure should not hide the others' cost
+            failed.append(path.stem)
+            print(f"| {path.stem} | failed | - |\n{str(error)[-1500:]}", file=sys.stderr, flush=True)
+            continue
         rows.append(row)
         print(f"| {row['chapter']} | {row['seconds']} | {row['peak_mib']} |", flush=True)
     total = round(sum(r["seconds"] for r in rows), 1)
-    print(f"| total | {total} | max {max(r['peak_mib'] for r in rows)} |")
+    print(f"| total | {total} | max {max((r['peak_mib'] for r in rows), default=0)} |")
+    if failed:
+        print(f"failed: {', '.join(failed)} (not in the total)")
     if args.json:
-        args.json.write_text(json.dumps({"budget": args.budget, "rows": rows, "total_seconds": total}, indent=2))
+        args.json.write_text(json.dumps({"budget": args.budget, "rows": rows, "total_seconds": total,
+                                         "failed": failed}, indent=2))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
