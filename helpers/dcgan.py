@@ -133,13 +133,15 @@ def trained_dcgan(
     first ``limit`` training digits. Weights and history are cached under a hash of the
     settings (a time-limited run is cached too: its step count depends on the machine
     that trained it). A run that stopped early (NaN, Ctrl-C) is returned but not cached.
+    On a CPU or a CUDA GPU the training keeps weights and images in channels-last memory
+    order: about 10% more images per second on a 2-core CPU (``benchmarks/gan_speed.py``).
     """
     loss = bce_loss() if loss is None else loss
     _check_training_arguments(epochs=epochs, betas=betas, seconds=seconds, lr=lr)
     seconds = None if seconds is None else round(float(seconds), 1)
     settings = {"loss": loss.name, "batchnorm": batchnorm, "epochs": epochs, "seconds": seconds,
                 "batch_size": batch_size, "lr": lr, "betas": list(betas), "noise_dim": noise_dim,
-                "limit": limit, "seed": seed, "n_fixed": n_fixed, "init_std": 0.02}
+                "limit": limit, "seed": seed, "n_fixed": n_fixed, "init_std": 0.02, "channels_last": True}
     seed_everything(seed)
     generator = dcgan_init_(DCGANGenerator(noise_dim, batchnorm))
     discriminator = dcgan_init_(DCGANDiscriminator())

@@ -394,16 +394,23 @@ def _cached_mnist_gan(name: str, settings: dict, generator: nn.Module, discrimin
 
     ``settings`` holds ``epochs``, ``batch_size``, ``lr_d`` and ``lr_g`` (or one ``lr``),
     ``betas``, ``noise_dim``, ``limit``, ``seed``, ``n_fixed`` and optionally ``seconds``
-    (a time limit); noise is uniform in [-1, 1], both optimisers Adam. Weights and history are
-    cached under ``name`` and a hash of the settings (a run that stopped early is not cached).
-    Returns the history and whether it came from the cache.
+    (a time limit) and ``channels_last`` (convolutional networks: weights and images in
+    channels-last memory order, faster on CPUs and CUDA GPUs, see ``benchmarks/gan_speed.py``;
+    left off on other devices). Noise is uniform in [-1, 1], both optimisers Adam. Weights
+    and history are cached under ``name`` and a hash of the settings (a run that stopped early
+    is not cached). Returns the history and whether it came from the cache.
     """
     device = get_device() if device is None else torch.device(device)
     pair = nn.ModuleDict({"generator": generator, "discriminator": discriminator}).to(device)
     seed, noise_dim, betas = settings["seed"], settings["noise_dim"], tuple(settings["betas"])
+    channels_last = settings.get("channels_last", False) and device.type in ("cpu", "cuda")
+    if channels_last:
+        pair.to(memory_format=torch.channels_last)
 
     def train(_: nn.Module) -> History:
         images = _mnist_train(settings["limit"], str(device))[0]
+        if channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
         batches = BatchIterator(images, batch_size=settings["batch_size"], shuffle=True, drop_last=True, seed=seed)
         fixed = uniform_noise(settings["n_fixed"], noise_dim, device, generator=torch.Generator().manual_seed(seed + 1))
         opt_g = torch.optim.Adam(generator.parameters(), lr=settings.get("lr_g", settings.get("lr")), betas=betas)

@@ -33,6 +33,7 @@ def test_gan_speed_prints_both_loops_and_their_ratio(tmp_path):
         assert row["source_images_per_s"] > 0 and row["book_images_per_s"] > 0
         assert row["speedup"] == pytest.approx(row["book_images_per_s"] / row["source_images_per_s"], rel=0.01)
         assert f"| {row['model']} | cpu" in text
+    assert rows[0]["book_channels_last_images_per_s"] is None and rows[1]["book_channels_last_images_per_s"] > 0
 
 
 def test_book_cost_runs_a_chapter_and_prints_its_row(tmp_path):

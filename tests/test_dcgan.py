@@ -105,3 +105,14 @@ def test_trained_dcgan_time_limit_keeps_only_epochs_that_ran(tmp_path, monkeypat
     assert 1 <= run.history.epochs_done < 50
     assert len(run.history.per_epoch["samples"]) == run.history.epochs_done
     assert run.settings["seconds"] == 0.3
+
+
+def test_trained_dcgan_trains_in_channels_last_order_on_a_cpu(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path))
+    run = trained_dcgan(epochs=1, limit=64, batch_size=16, n_fixed=2, device="cpu", progress=False)
+    assert run.settings["channels_last"] and not run.from_cache and run.history.steps == 4
+    for conv in (run.generator.conv[1], run.discriminator.conv[0]):
+        assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+    again = trained_dcgan(epochs=1, limit=64, batch_size=16, n_fixed=2, device="cpu", progress=False)
+    assert again.from_cache  # the cached weights load into ordinary (contiguous) networks
+    assert torch.equal(again.generator.conv[1].weight, run.generator.conv[1].weight)
