@@ -134,7 +134,8 @@ def trained_dcgan(
     settings (a time-limited run is cached too: its step count depends on the machine
     that trained it). A run that stopped early (NaN, Ctrl-C) is returned but not cached.
     On a CPU or a CUDA GPU the training keeps weights and images in channels-last memory
-    order: about 10% more images per second on a 2-core CPU (``benchmarks/gan_speed.py``).
+    order: on a 2-core CPU about 11% more images per second at batch 128
+    (``benchmarks/gan_speed.py``), about 4% at the chapter's batch 64.
     """
     loss = bce_loss() if loss is None else loss
     _check_training_arguments(epochs=epochs, betas=betas, seconds=seconds, lr=lr)
