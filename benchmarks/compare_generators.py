@@ -20,7 +20,8 @@ import time
 
 import torch
 
-from helpers.autoencoders import autoencoder_settings, encode_all, trained_mlp_autoencoder, trained_vae, vae_settings
+from helpers.autoencoders import (autoencoder_settings, encode_all, random_codes, trained_mlp_autoencoder, trained_vae,
+                                  vae_settings)
 from helpers.config import budget, budget_name, get_device
 from helpers.data import mnist
 from helpers.dcgan import trained_dcgan
@@ -56,11 +57,9 @@ def comparison(progress: bool = False) -> dict:
     noise = uniform_noise(cfg.n_samples, 96, generator=torch.Generator().manual_seed(123))
 
     z_gen = torch.Generator().manual_seed(7)
-    codes = encode_all(autoencoder, train_images[pick])
-    mean, cov = codes.mean(0), torch.cov(codes.T)
-    random_codes = mean + torch.randn(cfg.n_samples, len(mean), generator=z_gen).to(device) @ torch.linalg.cholesky(cov).T
+    drawn = random_codes(encode_all(autoencoder, train_images[pick]), cfg.n_samples, z_gen, full_covariance=True)
     with torch.no_grad():
-        ae_images = torch.cat([autoencoder.decode(c) for c in random_codes.split(1000)])
+        ae_images = torch.cat([autoencoder.decode(c) for c in drawn.split(1000)])
         vae_z = torch.randn(cfg.n_samples, vae.latent_size, generator=z_gen).to(device)
         vae_images = torch.cat([vae.decode(z) for z in vae_z.split(1000)]) * 2 - 1
 

@@ -412,16 +412,21 @@ def elbo(model: VAE, images: Tensor, batch_size: int = 1000, seed: int = 0) -> d
     return out
 
 
-def random_codes(codes: Tensor, n: int, generator: torch.Generator | None = None) -> Tensor:
+def random_codes(codes: Tensor, n: int, generator: torch.Generator | None = None,
+                 full_covariance: bool = False) -> Tensor:
     """``n`` random codes, each coordinate Gaussian with the mean and spread of ``codes``.
 
-    This is a generous guess at "a typical code" for a plain autoencoder, which has no prior.
+    With ``full_covariance`` the Gaussian also has the codes' correlations (their covariance
+    matrix) instead of independent coordinates. This is a generous guess at "a typical code"
+    for a plain autoencoder, which has no prior.
     """
     if n < 1:
         raise ValueError(f"n={n} must be at least 1")
-    mean, std = codes.mean(0), codes.std(0)
+    mean = codes.mean(0)
     noise = torch.randn(n, codes.shape[1], generator=generator).to(codes.device)
-    return mean + std * noise
+    if full_covariance:
+        return mean + noise @ torch.linalg.cholesky(torch.cov(codes.T)).T
+    return mean + codes.std(0) * noise
 
 
 @torch.no_grad()

@@ -212,6 +212,16 @@ def test_random_codes_follow_the_codes_statistics():
         ae.random_codes(codes, 0)
 
 
+def test_random_codes_with_full_covariance_keep_the_correlations():
+    mixing = torch.tensor([[1.0, 0.8, 0.0], [0.0, 0.6, 0.3], [0.0, 0.0, 0.5]])
+    codes = torch.randn(20000, 3, generator=torch.Generator().manual_seed(1)) @ mixing + 2.0
+    drawn = ae.random_codes(codes, 20000, torch.Generator().manual_seed(0), full_covariance=True)
+    assert torch.allclose(drawn.mean(0), codes.mean(0), atol=0.05)
+    assert torch.allclose(torch.cov(drawn.T), torch.cov(codes.T), atol=0.05)
+    independent = ae.random_codes(codes, 20000, torch.Generator().manual_seed(0))
+    assert torch.cov(independent.T)[0, 1].abs() < 0.05 < torch.cov(codes.T)[0, 1]  # the default drops them
+
+
 def test_interpolation_starts_and_ends_at_the_two_codes():
     torch.manual_seed(0)
     vae = ae.VAE(latent_size=3).eval()
