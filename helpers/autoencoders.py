@@ -429,6 +429,24 @@ def random_codes(codes: Tensor, n: int, generator: torch.Generator | None = None
     return mean + codes.std(0) * noise
 
 
+def code_gap(codes: Tensor, drawn: Tensor) -> tuple[float, float]:
+    """How far random codes land from real ones, as two median nearest-neighbour distances.
+
+    ``codes`` are codes of real digits: their second half is the reference. Returns the median
+    distance to the nearest reference code of the first half's codes (real digits) and of
+    ``drawn`` (random codes, at most as many as the first half).
+    """
+    half = len(codes) // 2
+    if half < 1:
+        raise ValueError(f"codes has {len(codes)} rows; need at least 2")
+    reference = codes[half:]
+
+    def nearest(points: Tensor) -> float:
+        return torch.cdist(points, reference).min(dim=1).values.median().item()
+
+    return nearest(codes[:half]), nearest(drawn[:half])
+
+
 @torch.no_grad()
 def interpolate(model: VAE, x_a: Tensor, x_b: Tensor, steps: int = 10) -> Tensor:
     """Decode ``steps`` evenly spaced points on the line between the mean codes of two digits."""

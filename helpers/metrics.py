@@ -68,7 +68,7 @@ class TrainedClassifier(NamedTuple):
 
 
 @torch.no_grad()
-def accuracy(model: nn.Module, images: Tensor, labels: Tensor, batch_size: int = 1000) -> float:
+def _accuracy(model: nn.Module, images: Tensor, labels: Tensor, batch_size: int = 1000) -> float:
     """The fraction of ``images`` that ``model`` (eval mode) labels correctly."""
     if len(images) != len(labels) or len(images) == 0:
         raise ValueError(f"images and labels must be non-empty and of equal length; got {len(images)}, {len(labels)}")
@@ -126,7 +126,7 @@ def trained_classifier(
     model, from_cache = cached("mnist_classifier", settings, model, train)
     model.eval()
     test_images, test_labels = mnist(train=False, scale="tanh", device=device, limit=test_limit)
-    return TrainedClassifier(model, accuracy(model, test_images, test_labels), from_cache, settings)
+    return TrainedClassifier(model, _accuracy(model, test_images, test_labels), from_cache, settings)
 
 
 @torch.no_grad()

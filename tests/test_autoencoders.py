@@ -301,3 +301,13 @@ def test_small_utilities():
         ae.markdown_table(["a", "b"], [[1]])
     assert ae.mid_grey_fraction(torch.tensor([0.0, 0.5, 1.0, 0.3])) == 0.5
     assert ae.count_parameters(nn.Linear(3, 2)) == 8
+
+
+def test_code_gap_measures_real_and_random_codes_against_the_second_half():
+    codes = torch.tensor([[0.0], [10.0], [1.0], [11.0]])  # reference: the second half, [1] and [11]
+    drawn = torch.tensor([[5.0], [100.0], [7.0]])  # only as many as the first half are used
+    real_gap, random_gap = ae.code_gap(codes, drawn)
+    assert real_gap == pytest.approx(1.0)  # 0 -> 1 and 10 -> 11
+    assert random_gap == pytest.approx(4.0)  # 5 -> 1 (4), 100 -> 11 (89): torch.median takes the lower middle
+    with pytest.raises(ValueError, match="at least 2"):
+        ae.code_gap(codes[:1], drawn)

@@ -8,7 +8,7 @@ from helpers.gan import sample
 from helpers.metrics import (
     MNISTClassifier,
     Measures,
-    accuracy,
+    _accuracy,
     class_histogram,
     classes_covered,
     classifier_score,
@@ -103,7 +103,7 @@ def test_classifier_learns_and_real_test_digits_score_near_ten(classifier):
 
     assert classifier.test_accuracy > 0.85  # 3,000 digits, two epochs
     images, labels = mnist(train=False, device="cpu", limit=2000)
-    assert accuracy(classifier.model, images, labels) == classifier.test_accuracy
+    assert _accuracy(classifier.model, images, labels) == classifier.test_accuracy
     features, probs = classify(classifier.model, images)
     assert features.shape == (2000, MNISTClassifier.feature_dim) and probs.shape == (2000, 10)
     assert torch.allclose(probs.sum(1), torch.ones(2000), atol=1e-5)
