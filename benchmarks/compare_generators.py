@@ -20,8 +20,7 @@ import time
 
 import torch
 
-from helpers.autoencoders import (autoencoder_settings, encode_all, random_codes, trained_mlp_autoencoder, trained_vae,
-                                  vae_settings)
+from helpers.autoencoders import autoencoder_settings, decoded_samples, trained_mlp_autoencoder, trained_vae, vae_settings
 from helpers.config import budget, budget_name, get_device
 from helpers.data import mnist
 from helpers.dcgan import trained_dcgan
@@ -56,12 +55,8 @@ def comparison(progress: bool = False) -> dict:
     pick = torch.randperm(len(train_images), generator=torch.Generator().manual_seed(0))[: cfg.n_samples]
     noise = uniform_noise(cfg.n_samples, 96, generator=torch.Generator().manual_seed(123))
 
-    z_gen = torch.Generator().manual_seed(7)
-    drawn = random_codes(encode_all(autoencoder, train_images[pick]), cfg.n_samples, z_gen, full_covariance=True)
-    with torch.no_grad():
-        ae_images = torch.cat([autoencoder.decode(c) for c in drawn.split(1000)])
-        vae_z = torch.randn(cfg.n_samples, vae.latent_size, generator=z_gen).to(device)
-        vae_images = torch.cat([vae.decode(z) for z in vae_z.split(1000)]) * 2 - 1
+    ae_images, vae_images = decoded_samples(autoencoder, vae, train_images[pick], cfg.n_samples,
+                                            torch.Generator().manual_seed(7))
 
     rows = [
         row("real training digits (floor)", measure(judge.model, train_images[pick], reference), None),

@@ -448,6 +448,23 @@ def code_gap(codes: Tensor, drawn: Tensor) -> tuple[float, float]:
 
 
 @torch.no_grad()
+def decoded_samples(autoencoder: nn.Module, vae: VAE, real_images: Tensor, n: int,
+                    generator: torch.Generator | None = None, batch_size: int = 1000) -> tuple[Tensor, Tensor]:
+    """``n`` digits made by each decoder, both in [-1, 1]: ``(autoencoder's, VAE's)``.
+
+    The autoencoder has no distribution of its own, so it decodes codes drawn from a Gaussian
+    fitted to the codes of ``real_images`` (:func:`random_codes` with ``full_covariance``);
+    the VAE decodes ``z ~ N(0, I)``, its prior. ``generator`` draws both, in that order.
+    """
+    drawn = random_codes(encode_all(autoencoder, real_images), n, generator, full_covariance=True)
+    ae_images = torch.cat([autoencoder.decode(codes) for codes in drawn.split(batch_size)])
+    z = torch.randn(n, vae.latent_size, generator=generator).to(drawn.device)
+    vae_images = torch.cat([vae.decode(part) for part in z.split(batch_size)])
+    to_tanh = lambda images, scale: images if scale == "tanh" else images * 2 - 1  # noqa: E731
+    return to_tanh(ae_images, autoencoder.scale), to_tanh(vae_images, vae.scale)
+
+
+@torch.no_grad()
 def interpolate(model: VAE, x_a: Tensor, x_b: Tensor, steps: int = 10) -> Tensor:
     """Decode ``steps`` evenly spaced points on the line between the mean codes of two digits."""
     if steps < 2:

@@ -311,3 +311,20 @@ def test_code_gap_measures_real_and_random_codes_against_the_second_half():
     assert random_gap == pytest.approx(4.0)  # 5 -> 1 (4), 100 -> 11 (89): torch.median takes the lower middle
     with pytest.raises(ValueError, match="at least 2"):
         ae.code_gap(codes[:1], drawn)
+
+
+def test_decoded_samples_come_from_both_decoders_in_tanh_scale():
+    torch.manual_seed(0)
+    autoencoder, vae = ae.MLPAutoencoder().eval(), ae.VAE().eval()
+    real = torch.rand(64, 1, 28, 28) * 2 - 1
+    ae_images, vae_images = ae.decoded_samples(autoencoder, vae, real, 10, torch.Generator().manual_seed(7),
+                                               batch_size=4)
+    assert ae_images.shape == vae_images.shape == (10, 1, 28, 28)
+    assert ae_images.min() >= -1 and ae_images.max() <= 1 and vae_images.min() >= -1 and vae_images.max() <= 1
+    with torch.no_grad():  # the VAE's samples are its decoded prior draws, after the autoencoder's
+        generator = torch.Generator().manual_seed(7)
+        torch.randn(10, autoencoder.code_size, generator=generator)
+        expected = vae.decode(torch.randn(10, vae.latent_size, generator=generator)) * 2 - 1
+    assert torch.allclose(vae_images, expected)
+    again = ae.decoded_samples(autoencoder, vae, real, 10, torch.Generator().manual_seed(7))
+    assert torch.equal(again[0], ae_images) and torch.equal(again[1], vae_images)
