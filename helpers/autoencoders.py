@@ -116,13 +116,24 @@ class ConvAutoencoder(nn.Module):
         return code, self.decode(code)
 
 
-def layer_shapes(layers: nn.Sequential, x: Tensor) -> list[tuple[str, tuple[int, ...]]]:
-    """Each layer's name and the shape of its output when ``x`` flows through ``layers``."""
-    shapes = []
-    for layer in layers:
-        x = layer(x)
-        shapes.append((type(layer).__name__, tuple(x.shape)))
-    return shapes
+@torch.no_grad()
+def trace_shapes(model: nn.Module, x: Tensor) -> list[tuple[str, str, tuple[int, ...]]]:
+    """Run ``x`` through ``model`` and list ``(name, layer, output shape)`` for every leaf layer, in order."""
+    rows: list[tuple[str, str, tuple[int, ...]]] = []
+    hooks = [
+        layer.register_forward_hook(
+            lambda layer, _, out, name=name: rows.append((name, type(layer).__name__, tuple(out.shape))))
+        for name, layer in model.named_modules() if not list(layer.children())
+    ]
+    was_training = model.training
+    model.eval()
+    try:
+        model(x)
+    finally:
+        model.train(was_training)
+        for hook in hooks:
+            hook.remove()
+    return rows
 
 
 class VAE(nn.Module):

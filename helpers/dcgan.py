@@ -17,6 +17,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
+from .autoencoders import trace_shapes  # noqa: F401  (chapter 8 imports it from here)
 from .config import seed_everything
 from .gan import GANLoss, _cached_mnist_gan, _check_training_arguments, bce_loss
 from .training import History
@@ -80,26 +81,6 @@ def dcgan_init_(module: nn.Module, std: float = 0.02) -> nn.Module:
             nn.init.normal_(layer.weight, 1.0, std)
             nn.init.zeros_(layer.bias)
     return module
-
-
-@torch.no_grad()
-def trace_shapes(model: nn.Module, x: Tensor) -> list[tuple[str, str, tuple[int, ...]]]:
-    """Run ``x`` through ``model`` and list ``(name, layer, output shape)`` for every leaf layer, in order."""
-    rows: list[tuple[str, str, tuple[int, ...]]] = []
-    hooks = [
-        layer.register_forward_hook(
-            lambda layer, _, out, name=name: rows.append((name, type(layer).__name__, tuple(out.shape))))
-        for name, layer in model.named_modules() if not list(layer.children())
-    ]
-    was_training = model.training
-    model.eval()
-    try:
-        model(x)
-    finally:
-        model.train(was_training)
-        for hook in hooks:
-            hook.remove()
-    return rows
 
 
 class TrainedDCGAN(NamedTuple):

@@ -45,9 +45,9 @@ def test_mlp_autoencoder_shapes_and_ranges():
 def test_conv_autoencoder_shapes_match_the_comments():
     model = ae.ConvAutoencoder()
     x = torch.zeros(2, 1, 28, 28)
-    encoder = [s for _, s in ae.layer_shapes(model.encoder, x)]
+    encoder = [s for _, _, s in ae.trace_shapes(model.encoder, x)]
     assert encoder == [(2, 16, 10, 10), (2, 16, 10, 10), (2, 16, 5, 5), (2, 8, 3, 3), (2, 8, 3, 3), (2, 8, 2, 2)]
-    decoder = ae.layer_shapes(model.decoder, model.encode(x))
+    decoder = [(layer, shape) for _, layer, shape in ae.trace_shapes(model.decoder, model.encode(x))]
     assert [s for _, s in decoder][::2] == [(2, 16, 5, 5), (2, 8, 15, 15), (2, 1, 28, 28)]
     assert decoder[-1][0] == "Tanh"
     assert model.encode(x).flatten(1).shape[1] == model.code_size == 32
