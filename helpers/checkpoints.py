@@ -1,8 +1,8 @@
 """Saving, loading and caching trained models.
 
-``cached`` lets a chapter reuse a model trained with identical settings: the settings are
-hashed into the file name, so changing any of them trains afresh. ``cached_run`` does the
-same for a training run and keeps its history beside the weights.
+``cached_run`` lets a chapter reuse a model trained with identical settings: the settings
+are hashed into the file name, so changing any of them trains afresh, and the run's history
+is kept beside the weights.
 """
 
 from __future__ import annotations
@@ -45,25 +45,13 @@ def cache_path(name: str, settings: dict) -> Path:
     return cache_root() / f"{name}-{digest}.pt"
 
 
-def cached(name: str, settings: dict, model: nn.Module, train: Callable[[nn.Module], object]) -> tuple[nn.Module, bool]:
-    """Load ``model`` from the cache if trained with these ``settings``, else ``train`` and save it.
-
-    Returns the model and whether it came from the cache.
-    """
-    path = cache_path(name, settings)
-    if path.exists() and _load_or_warn(model, path):
-        return model, True
-    train(model)
-    save(model, path)
-    return model, False
-
-
 def cached_run(
     name: str, settings: dict, model: nn.Module, train: Callable[[nn.Module], History]
 ) -> tuple[History, bool]:
-    """Like :func:`cached` for a training run: ``train(model)`` returns its :class:`History`.
+    """Load ``model`` from the cache if trained with these ``settings``, else ``train`` and save it.
 
-    The history is cached beside the weights, so a cache hit returns it too. A run that
+    ``train(model)`` returns the run's :class:`History`, which is cached beside the weights,
+    so a cache hit returns it too. A run that
     stopped early (NaN, Ctrl-C) is returned but not cached. Returns the history and
     whether it came from the cache.
     """

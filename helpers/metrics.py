@@ -24,10 +24,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .checkpoints import cached
+from .checkpoints import cached_run
 from .config import get_device, seed_everything
 from .data import BatchIterator, mnist
-from .training import fit
+from .training import History, fit
 
 N_CLASSES = 10
 
@@ -105,7 +105,7 @@ def trained_classifier(
     seed_everything(seed)
     model = MNISTClassifier().to(device)
 
-    def train(model: MNISTClassifier) -> None:
+    def train(model: MNISTClassifier) -> History:
         images, labels = mnist(train=True, scale="tanh", device=device, limit=limit)
         batches = BatchIterator(images, labels, batch_size=batch_size, shuffle=True, seed=seed)
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -121,9 +121,9 @@ def trained_classifier(
             return {"cross-entropy": loss.detach()}
 
         model.train()
-        fit(step, batches, epochs, models=[model], desc="MNIST classifier", progress=progress)
+        return fit(step, batches, epochs, models=[model], desc="MNIST classifier", progress=progress)
 
-    model, from_cache = cached("mnist_classifier", settings, model, train)
+    _, from_cache = cached_run("mnist_classifier", settings, model, train)  # a stopped run is not cached
     model.eval()
     test_images, test_labels = mnist(train=False, scale="tanh", device=device, limit=test_limit)
     return TrainedClassifier(model, _accuracy(model, test_images, test_labels), from_cache, settings)

@@ -3,6 +3,7 @@ import torch
 from torch import nn
 
 from helpers import checkpoints
+from helpers.training import History
 
 
 def test_save_and_load_round_trip(tmp_path):
@@ -25,13 +26,15 @@ def test_cache_trains_once_per_settings(monkeypatch, tmp_path):
         calls.append(1)
         with torch.no_grad():
             model.weight.fill_(7.0)
+        return History()
 
-    model, from_cache = checkpoints.cached("linear", {"lr": 0.1}, nn.Linear(2, 2), train)
+    _, from_cache = checkpoints.cached_run("linear", {"lr": 0.1}, nn.Linear(2, 2), train)
     assert not from_cache and len(calls) == 1
-    again, from_cache = checkpoints.cached("linear", {"lr": 0.1}, nn.Linear(2, 2), train)
+    again = nn.Linear(2, 2)
+    _, from_cache = checkpoints.cached_run("linear", {"lr": 0.1}, again, train)
     assert from_cache and len(calls) == 1
     assert torch.all(again.weight == 7.0)
-    _, from_cache = checkpoints.cached("linear", {"lr": 0.2}, nn.Linear(2, 2), train)
+    _, from_cache = checkpoints.cached_run("linear", {"lr": 0.2}, nn.Linear(2, 2), train)
     assert not from_cache and len(calls) == 2
     assert checkpoints.cache_path("linear", {"lr": 0.1}) != checkpoints.cache_path("linear", {"lr": 0.2})
 
@@ -81,6 +84,6 @@ def test_stale_cache_entries_are_retrained_with_a_warning(monkeypatch, tmp_path)
     assert not from_cache and len(calls) == 2
     checkpoints.save(nn.Linear(3, 3), checkpoints.cache_path("plain", {}))
     with pytest.warns(UserWarning, match="do not fit the model"):
-        model, from_cache = checkpoints.cached("plain", {}, nn.Linear(2, 2), lambda m: None)
-    assert not from_cache and model.weight.shape == (2, 2)
-    assert checkpoints.cached("plain", {}, nn.Linear(2, 2), lambda m: pytest.fail("retrained"))[1]  # now it fits
+        _, from_cache = checkpoints.cached_run("plain", {}, nn.Linear(2, 2), lambda m: History())
+    assert not from_cache
+    assert checkpoints.cached_run("plain", {}, nn.Linear(2, 2), lambda m: pytest.fail("retrained"))[1]  # now it fits
