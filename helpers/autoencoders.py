@@ -30,6 +30,7 @@ from torch import Tensor, nn
 from .checkpoints import cached_run
 from .config import budget, get_device, seed_everything
 from .data import BatchIterator, mnist
+from .gan import _mlp as _linear_stack
 from .plots import plot_losses, show_images
 from .training import History, fit
 
@@ -70,14 +71,8 @@ class MLPAutoencoder(nn.Module):
 
 
 def _mlp(sizes: tuple[int, ...], last: nn.Module | None) -> nn.Sequential:
-    blocks: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        blocks.append(nn.Linear(a, b))
-        if i < len(sizes) - 2:
-            blocks.append(nn.ReLU())
-    if last is not None:
-        blocks.append(last)
-    return nn.Sequential(*blocks)
+    """Linear layers of ``sizes`` with ReLU between them, then ``last``."""
+    return nn.Sequential(*_linear_stack(sizes, negative_slope=0.0, dropout=0.0), *([last] if last is not None else []))
 
 
 class ConvAutoencoder(nn.Module):

@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from .autoencoders import trace_shapes  # noqa: F401  (chapter 8 imports it from here)
 from .config import seed_everything
-from .gan import GANLoss, _cached_mnist_gan, _check_training_arguments, bce_loss
+from .gan import GANLoss, _cached_mnist_gan, _check_training_arguments, bce_loss, dcgan_init_
 from .training import History
 
 
@@ -66,21 +66,6 @@ class DCGANDiscriminator(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.fc(self.conv(x))
-
-
-def dcgan_init_(module: nn.Module, std: float = 0.02) -> nn.Module:
-    """DCGAN's initialisation, in place: conv and linear weights ~ N(0, std²), BatchNorm scales ~ N(1, std²), biases 0."""
-    if std <= 0:
-        raise ValueError(f"std={std} must be positive")
-    for layer in module.modules():
-        if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-            nn.init.normal_(layer.weight, 0.0, std)
-            if layer.bias is not None:
-                nn.init.zeros_(layer.bias)
-        elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
-            nn.init.normal_(layer.weight, 1.0, std)
-            nn.init.zeros_(layer.bias)
-    return module
 
 
 class TrainedDCGAN(NamedTuple):

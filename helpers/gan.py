@@ -186,24 +186,35 @@ def toy_gaussian_data(n: int = 1000, seed: int = 0) -> tuple[Tensor, Tensor, Ten
     return X @ A + b, A, b
 
 
-def _small_normal_init(module: nn.Module) -> None:
+def dcgan_init_(module: nn.Module, std: float = 0.02) -> nn.Module:
+    """DCGAN's initialisation, in place: conv and linear weights ~ N(0, std²), BatchNorm scales ~ N(1, std²), biases 0.
+
+    The toy GAN's networks start this way too; chapter 8 imports it from :mod:`helpers.dcgan`.
+    """
+    if std <= 0:
+        raise ValueError(f"std={std} must be positive")
     for layer in module.modules():
-        if isinstance(layer, nn.Linear):
-            nn.init.normal_(layer.weight, 0.0, 0.02)
+        if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            nn.init.normal_(layer.weight, 0.0, std)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
+        elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            nn.init.normal_(layer.weight, 1.0, std)
             nn.init.zeros_(layer.bias)
+    return module
 
 
 def toy_generator(latent_dim: int = 2) -> nn.Linear:
     """The toy generator: one linear layer ``latent_dim -> 2`` (weights N(0, 0.02²), bias 0)."""
     generator = nn.Linear(latent_dim, 2)
-    _small_normal_init(generator)
+    dcgan_init_(generator)
     return generator
 
 
 def toy_discriminator() -> nn.Sequential:
     """The toy discriminator: 2 -> 5 -> 3 -> 1 with tanh, returning a logit."""
     discriminator = nn.Sequential(nn.Linear(2, 5), nn.Tanh(), nn.Linear(5, 3), nn.Tanh(), nn.Linear(3, 1))
-    _small_normal_init(discriminator)
+    dcgan_init_(discriminator)
     return discriminator
 
 
