@@ -39,12 +39,14 @@ def test_gan_speed_prints_both_loops_and_their_ratio(tmp_path):
 def test_book_cost_runs_a_chapter_and_prints_its_row(tmp_path):
     out = tmp_path / "cost.json"
     text = run_script("book_cost.py", "--budget", "quick", "--only", "01_generative_models", "--json", str(out),
-                      cache=tmp_path)
+                      "--keep", str(tmp_path / "executed"), cache=tmp_path)
     table = json.loads(out.read_text())
     assert table["budget"] == "quick"
     assert [row["chapter"] for row in table["rows"]] == ["01_generative_models"]
     assert table["rows"][0]["seconds"] > 0 and table["rows"][0]["peak_mib"] > 50
     assert "| 01_generative_models |" in text and "| total |" in text
+    executed = json.loads((tmp_path / "executed" / "01_generative_models.ipynb").read_text())
+    assert any(cell.get("outputs") for cell in executed["cells"] if cell["cell_type"] == "code")
 
 
 def test_compare_generators_prints_the_chapter_table_as_json(tmp_path):
