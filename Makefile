@@ -5,26 +5,32 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 BUDGET := $(or $(GANBOOK_BUDGET),full)
+# What the chapters' outputs depend on besides their own code: the budget and every
+# helpers module. jupyter-cache keys on a notebook's code cells only, so a change here
+# must empty the execution cache by hand (trained models stay in GANBOOK_CACHE, where
+# each entry is checked against the code that trained it).
+INPUTS = $(BUDGET) $$(cat $$(find helpers -name '*.py' | LC_ALL=C sort) | sha256sum | cut -c1-16)
 
-.PHONY: install book test clean
+.PHONY: install book test lab clean
 
 install: $(VENV)/.installed
 
+# No "|| true" and no pipe that hides pip's exit status: a failed install stops here.
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-	$(BIN)/python -m pip install -q -r requirements.txt -e . 2>&1 | grep -v '^WARNING: Location' || true
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt -e .
 	$(BIN)/python -c "import torch, torchvision, helpers; print('torch', torch.__version__, '| torchvision', torchvision.__version__)"
 	touch $@
 
-# The execution cache is keyed on the notebooks, not on the budget: a build at another
-# budget than the last one starts from a clean _build.
 book: install
-	@if [ -f _build/.budget ] && [ "$$(cat _build/.budget)" != "$(BUDGET)" ]; then \
-		echo "budget changed to $(BUDGET): starting from a clean _build"; rm -rf _build; fi
+	@inputs="$(INPUTS)"; \
+	if [ -f _build/.inputs ] && [ "$$(cat _build/.inputs)" != "$$inputs" ]; then \
+		echo "the budget or helpers/ changed since the last build ($$(cat _build/.inputs) -> $$inputs): executing every chapter again"; \
+		rm -rf _build; fi
 	# Progress bars are for live readers; the pages keep fit()'s one-line summary instead.
 	GANBOOK_BUDGET=$(BUDGET) TQDM_DISABLE=1 $(BIN)/jupyter-book build . -W -n --keep-going
-	echo $(BUDGET) > _build/.budget
+	@echo "$(INPUTS)" > _build/.inputs
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,4 +1,4 @@
-"""Test set-up: the quick budget unless told otherwise, and patience for notebook output."""
+"""Test set-up: the quick budget unless told otherwise; patience for notebook output."""
 
 import os
 

@@ -1,8 +1,9 @@
 """Small fixes to the rendered site, as a local Sphinx extension.
 
 sphinx-thebe registers its configuration script once per read of the sources, so a page
-can carry it twice (so does sphinx-togglebutton's selector) and the browser reports "Identifier 'THEBE_JS_URL' has already been
-declared". Each page keeps one copy of every script.
+can carry it twice (so does sphinx-togglebutton's selector) and the browser reports
+"Identifier 'THEBE_JS_URL' has already been declared". Each page keeps one copy of every
+script.
 """
 
 

@@ -1,14 +1,30 @@
-"""Small helpers shared by the chapters of the book.
+"""The helpers the chapters of the book import, in the book's order.
 
-One module per concern:
+Shared building blocks first:
 
-- ``config``: budgets, data root, device choice, seeding.
-- ``data``: MNIST as tensors, an in-memory batch iterator, file fetching.
-- ``training``: a generic training loop with progress, NaN guard and interrupts.
-- ``checkpoints``: saving, loading and caching trained models.
-- ``plots``: image grids and loss curves.
-- ``widgets``: control panels that retrain and redraw.
-Chapter-specific modules (autoencoders, gan, ...) build on these.
+- ``config``: budgets, the data root, the model cache's folder, the device.
+- ``data``: MNIST as tensors on the device, an in-memory batch iterator, file fetching,
+  pixel scales.
+- ``nets``: MLP stacks, DCGAN initialisation, shape tracing, parameter counts, an
+  eval-mode context manager.
+- ``training``: the one training loop (``fit``), its ``History``, scoped seeding.
+- ``cache``: ``trained(settings)``, the one way to get a trained model of any family.
+- ``plots``: figures and tables.
+- ``widgets``: control panels.
+
+Then one module per model family, in the order the chapters meet them: ``autoencoders``
+(chapter 2), ``vae`` (3), ``divergences`` (4), ``gan`` (5-7: losses, the loop, the toy,
+ring and MNIST MLP GANs), ``metrics`` (6-8: the judge and its measures), ``dcgan`` (8),
+``text`` (9). A family module defines its networks, its settings dataclass (which builds
+and trains them) and what the chapters measure with them; it imports only the building
+blocks and earlier families.
+
+Where a panel's action lives: in the chapter. A panel (``widgets.train_panel`` or
+``widgets.live_panel``) calls a function the chapter defines in a visible cell, which
+the chapter also calls once at its budget's settings, so the reader sees (and may edit)
+what a control does, and the widget path is the path the build executes. The helpers
+provide what such a function is made of (``trained``, the measures, the figures), never
+the action itself.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,10 +1,10 @@
-"""Budgets, the data root, device choice and seeding: the settings every chapter reads.
+"""Budgets, the data root, the model cache and the device: what every chapter reads.
 
 Two environment variables steer the whole book:
 
 ``GANBOOK_BUDGET``
-    ``full`` (default) trains for real, as the published book shows; ``quick`` runs every
-    chapter top to bottom in about a minute on two CPU cores, for tests.
+    ``full`` (default) trains for real, as the published book shows; ``quick`` runs
+    every chapter top to bottom in about a minute on two CPU cores, for tests.
 ``GANBOOK_DATA``
     The folder the data sets live in (default: ``data/`` beside the book).
 """
@@ -12,11 +12,9 @@ Two environment variables steer the whole book:
 from __future__ import annotations
 
 import os
-import random
 from pathlib import Path
 from types import SimpleNamespace
 
-import numpy as np
 import torch
 
 BUDGET_VARIABLE = "GANBOOK_BUDGET"
@@ -24,57 +22,147 @@ DATA_VARIABLE = "GANBOOK_DATA"
 CACHE_VARIABLE = "GANBOOK_CACHE"
 ALLOWED_BUDGETS = ("quick", "full")
 
-# Every chapter's budget, in one place. ``quick`` is for tests (a minute at most on two
-# CPU cores), ``full`` is what the published book trains. Plain values, so a reader can
-# see exactly what each run costs.
+# Every budget, in one place. ``quick`` is for tests (a minute at most on two CPU
+# cores), ``full`` is what the published book trains. Plain values, so a reader can see
+# exactly what each run costs. Every run the book reports is budgeted in epochs or
+# steps, never in seconds, so the same seeds give the same numbers on every machine.
+# "models" holds the models several chapters share (each family's module turns its entry
+# into settings: autoencoders.book_autoencoder(), vae.book_vae(), gan.book_mlp_gan(),
+# metrics.judge_settings()); every other entry belongs to one chapter, and no chapter
+# reads another's.
 BUDGETS: dict[str, dict[str, dict]] = {
+    "models": {
+        "quick": {
+            "autoencoder": {"epochs": 1, "limit": 3000},
+            "vae": {"epochs": 1, "limit": 3000},
+            "judge": {"epochs": 2, "limit": 3000},
+            "mlp_gan": {"epochs": 2, "limit": 1024},
+        },
+        "full": {
+            "autoencoder": {"epochs": 10, "limit": None},
+            "vae": {"epochs": 10, "limit": None},
+            "judge": {"epochs": 3, "limit": None},
+            "mlp_gan": {"epochs": 15, "limit": None},
+        },
+    },
     "intro": {
         "quick": {"n_digits": 32},
         "full": {"n_digits": 64},
     },
     "autoencoders": {
-        "quick": {"epochs": 1, "limit": 3000, "test_limit": 1000},
-        "full": {"epochs": 10, "limit": None, "test_limit": None},
+        "quick": {"test_limit": 1000},
+        "full": {"test_limit": None},
     },
     "vae": {
-        "quick": {"epochs": 1, "limit": 3000, "test_limit": 1000},
-        "full": {"epochs": 10, "limit": None, "test_limit": None},
+        "quick": {"test_limit": 1000},
+        "full": {"test_limit": None},
     },
-    "gan_maths": {"quick": {"n_samples": 4000, "epochs": 10, "batch_size": 500}, "full": {"n_samples": 20000, "epochs": 40, "batch_size": 1000}},
+    "gan_maths": {
+        "quick": {"n_samples": 4000, "epochs": 10, "batch_size": 500},
+        "full": {"n_samples": 20000, "epochs": 40, "batch_size": 1000},
+    },
     "toy_gan": {
         "quick": {"epochs": 2, "long_epochs": 3, "seeds": 2, "judge_steps": 20},
         "full": {"epochs": 20, "long_epochs": 50, "seeds": 8, "judge_steps": 500},
     },
     "mnist_gan": {
-        "quick": {"limit": 1024, "epochs": 2, "variant_epochs": 2, "timing_steps": 4,
-                  "n_judge": 500},
-        "full": {"limit": None, "epochs": 15, "variant_epochs": 15, "timing_steps": 60,
-                 "n_judge": 5000},
+        "quick": {
+            "limit": 1024,
+            "variant_epochs": 2,
+            "timing_steps": 4,
+            "n_judge": 500,
+        },
+        "full": {
+            "limit": None,
+            "variant_epochs": 15,
+            "timing_steps": 60,
+            "n_judge": 5000,
+        },
     },
     "lsgan": {
-        "quick": {"classifier_epochs": 2, "classifier_limit": 3000, "test_limit": 2000, "gan_epochs": 1,
-                  "gan_limit": 3000, "n_samples": 2000, "ring_seeds": [0], "ring_epochs": 4, "ring_points": 6400},
-        "full": {"classifier_epochs": 3, "classifier_limit": None, "test_limit": None, "gan_epochs": 15,
-                 "gan_limit": None, "n_samples": 10000, "ring_seeds": [0, 1], "ring_epochs": 20, "ring_points": 25600},
+        "quick": {
+            "test_limit": 2000,
+            "n_samples": 2000,
+            "ring_seeds": [0],
+            "ring_epochs": 4,
+            "ring_points": 6400,
+        },
+        "full": {
+            "test_limit": None,
+            "n_samples": 10000,
+            "ring_seeds": [0, 1],
+            "ring_epochs": 20,
+            "ring_points": 25600,
+        },
     },
-    "dcgan": {  # the longer run: long_time_factor times the MLP GAN's seconds, at long_lr
-        "quick": {"epochs": 1, "limit": 1024, "batch_size": 64, "n_samples": 2000, "long_time_factor": 2, "long_lr": 1e-3},
-        "full": {"epochs": 5, "limit": None, "batch_size": 64, "n_samples": 10000, "long_time_factor": 2, "long_lr": 1e-3},
+    "dcgan": {  # the longer run: long_compute times the MLP GAN's FLOPs, at long_lr
+        "quick": {
+            "limit": 1024,
+            "batch_size": 64,
+            "test_limit": 2000,
+            "n_samples": 2000,
+            "long_compute": 2,
+            "long_lr": 1e-3,
+        },
+        "full": {
+            "limit": None,
+            "batch_size": 64,
+            "test_limit": None,
+            "n_samples": 10000,
+            "long_compute": 2,
+            "long_lr": 1e-3,
+        },
     },
     "text_lstm": {
         "quick": {
-            "char": {"hidden_size": 64, "embed_size": 32, "dropout": 0.0, "tie_weights": False, "batch_size": 32,
-                     "seq_len": 64, "lr": 3e-3, "epochs": 0.04, "max_seconds": 10},
-            "word": {"hidden_size": 32, "embed_size": 32, "dropout": 0.2, "tie_weights": True, "batch_size": 32,
-                     "seq_len": 35, "lr": 3e-3, "epochs": 0.04, "max_seconds": 10, "min_count": 2},
-            "sample_chars": 200, "sample_words": 40,
+            "char": {
+                "hidden_size": 64,
+                "embed_size": 32,
+                "dropout": 0.0,
+                "tie_weights": False,
+                "batch_size": 32,
+                "seq_len": 64,
+                "lr": 3e-3,
+                "steps": 20,
+            },
+            "word": {
+                "hidden_size": 32,
+                "embed_size": 32,
+                "dropout": 0.2,
+                "tie_weights": True,
+                "batch_size": 32,
+                "seq_len": 35,
+                "lr": 3e-3,
+                "steps": 20,
+                "min_count": 2,
+            },
+            "sample_chars": 200,
+            "sample_words": 40,
         },
-        "full": {  # idle 2-core CPU: about 8 + 2.5 minutes of training (capped at 9.5 + 3)
-            "char": {"hidden_size": 256, "embed_size": 64, "dropout": 0.1, "tie_weights": False, "batch_size": 32,
-                     "seq_len": 64, "lr": 3e-3, "epochs": 12, "max_seconds": 570},
-            "word": {"hidden_size": 128, "embed_size": 128, "dropout": 0.2, "tie_weights": True, "batch_size": 32,
-                     "seq_len": 35, "lr": 3e-3, "epochs": 6, "max_seconds": 180, "min_count": 2},
-            "sample_chars": 600, "sample_words": 120,
+        "full": {  # two CPU cores: about 3.5 + 1.5 minutes of training
+            "char": {
+                "hidden_size": 256,
+                "embed_size": 64,
+                "dropout": 0.1,
+                "tie_weights": False,
+                "batch_size": 32,
+                "seq_len": 64,
+                "lr": 3e-3,
+                "steps": 5880,  # 12 passes over the training text
+            },
+            "word": {
+                "hidden_size": 128,
+                "embed_size": 128,
+                "dropout": 0.2,
+                "tie_weights": True,
+                "batch_size": 32,
+                "seq_len": 35,
+                "lr": 3e-3,
+                "steps": 1404,  # 6 passes over the training words
+                "min_count": 2,
+            },
+            "sample_chars": 600,
+            "sample_words": 120,
         },
     },
 }
@@ -92,9 +180,14 @@ def budget_name() -> str:
 
 
 def budget(chapter: str) -> SimpleNamespace:
-    """The settings of ``chapter`` under the active budget, as attributes (``cfg.epochs``)."""
+    """The settings of ``chapter`` under the active budget, as attributes.
+
+    For example ``budget("gan_maths").epochs``.
+    """
     if chapter not in BUDGETS:
-        raise KeyError(f"chapter={chapter!r} has no budget; known chapters: {', '.join(BUDGETS)}")
+        raise KeyError(
+            f"chapter={chapter!r} has no budget; known chapters: {', '.join(BUDGETS)}"
+        )
     return SimpleNamespace(budget=budget_name(), **BUDGETS[chapter][budget_name()])
 
 
@@ -113,31 +206,26 @@ def data_root() -> Path:
     if value:
         return Path(value).expanduser().resolve()
     root = project_root()
-    return root / "data" if (root / "_toc.yml").exists() else Path.home() / "ganbook-data"
+    return (
+        root / "data" if (root / "_toc.yml").exists() else Path.home() / "ganbook-data"
+    )
 
 
 def cache_root() -> Path:
-    """Where trained models are cached: ``GANBOOK_CACHE`` if set, else ``~/.cache/ganbook``."""
+    """Where trained models are cached: ``GANBOOK_CACHE``, else ``~/.cache/ganbook``."""
     value = os.environ.get(CACHE_VARIABLE)
     return Path(value).expanduser() if value else Path.home() / ".cache" / "ganbook"
 
 
 def get_device(prefer: str | None = None) -> torch.device:
-    """CUDA if present, then Apple MPS, then CPU; ``prefer`` (e.g. ``"cpu"``) overrides."""
+    """CUDA if present, then Apple MPS, then CPU; a ``prefer`` device name overrides."""
     if prefer is not None:
         return torch.device(prefer)
     if torch.cuda.is_available():
         return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+    if (
+        getattr(torch.backends, "mps", None) is not None
+        and torch.backends.mps.is_available()
+    ):
         return torch.device("mps")
     return torch.device("cpu")
-
-
-def seed_everything(seed: int = 0) -> torch.Generator:
-    """Seed Python, NumPy and PyTorch so CPU runs repeat; returns a seeded CPU generator."""
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed={seed} is out of range; allowed: 0 <= seed < 2**32")
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    return torch.Generator().manual_seed(seed)

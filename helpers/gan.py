@@ -1,10 +1,11 @@
-"""GANs: loss pairs, the toy and MNIST models, and one training loop for every GAN in the book.
+"""GANs: loss pairs, one training loop for every GAN in the book, and the 2-d and MNIST
+MLP GANs with their settings.
 
-A GAN is trained with two optimisers and a *pair* of losses, one for the discriminator D
-and one for the generator G. :class:`GANLoss` bundles the pair, so the loop
-(:func:`train_gan`) does not change when the loss does: the cross-entropy losses of the
-original GAN (:func:`bce_loss`), the least-squares losses (:func:`least_squares_loss`) and
-any later ones plug into the same loop.
+A GAN is trained with two optimisers and a *pair* of losses, one for the
+discriminator D and one for the generator G. :class:`GANLoss` bundles the pair, so the
+loop (:func:`train_gan`) does not change when the loss does: the cross-entropy losses of
+the original GAN (:func:`bce_loss`), the least-squares losses
+(:func:`least_squares_loss`) and any later ones plug into the same loop.
 
 Discriminators here return raw scores (logits); each loss applies its own link function.
 """
@@ -13,17 +14,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.utils.flop_counter import FlopCounterMode
 
-from .checkpoints import cached_run
-from .config import get_device, seed_everything
-from .data import BatchIterator, mnist
-from .training import History, Step, fit
+from .config import budget
+from .data import BatchIterator, mnist, ring_of_gaussians
+from .nets import dcgan_init_, evaluating, mlp
+from .training import History, Step, fit, seeded
 
 # ----------------------------------------------------------------------------- losses
 
@@ -32,28 +35,40 @@ class GANLoss(NamedTuple):
     """A pair of GAN losses. ``name`` identifies the pair (it is part of cache keys)."""
 
     name: str
-    discriminator: Callable[[Tensor, Tensor], Tensor]  # (real_scores, fake_scores) -> D loss
+    discriminator: Callable[
+        [Tensor, Tensor], Tensor
+    ]  # (real_scores, fake_scores) -> D loss
     generator: Callable[[Tensor], Tensor]  # fake_scores -> G loss
 
 
 def bce_loss(real_label: float = 1.0) -> GANLoss:
-    """The original GAN's cross-entropy losses, on logits, with the non-saturating G loss.
+    """The original GAN's cross-entropy losses, on logits, with the non-saturating G
+    loss.
 
-    D minimises ``BCE(D(x), real_label) + BCE(D(G(z)), 0)``, which for ``real_label=1`` is
-    ``-V(G, D)``; G minimises ``BCE(D(G(z)), 1) = -E log sigmoid(D(G(z)))``. Where D cannot
-    tell real from fake (sigmoid of every score 1/2) the D loss is ``ln 4`` and the G loss
-    ``ln 2``. ``real_label < 1`` is one-sided label smoothing (the fake label stays 0).
+    D minimises ``BCE(D(x), real_label) + BCE(D(G(z)), 0)``, which for ``real_label=1``
+    is ``-V(G, D)``; G minimises ``BCE(D(G(z)), 1) = -E log sigmoid(D(G(z)))``. Where D
+    cannot tell real from fake (sigmoid of every score 1/2) the D loss is ``ln 4`` and
+    the G loss ``ln 2``. ``real_label < 1`` is one-sided label smoothing (the fake label
+    stays 0).
     """
     if not 0.5 < real_label <= 1.0:
-        raise ValueError(f"real_label={real_label} is out of range; allowed: 0.5 < real_label <= 1")
+        raise ValueError(
+            f"real_label={real_label} is out of range; allowed: 0.5 < real_label <= 1"
+        )
 
     def discriminator(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
-        real_loss = F.binary_cross_entropy_with_logits(real_scores, torch.full_like(real_scores, real_label))
-        fake_loss = F.binary_cross_entropy_with_logits(fake_scores, torch.zeros_like(fake_scores))
+        real_loss = F.binary_cross_entropy_with_logits(
+            real_scores, torch.full_like(real_scores, real_label)
+        )
+        fake_loss = F.binary_cross_entropy_with_logits(
+            fake_scores, torch.zeros_like(fake_scores)
+        )
         return real_loss + fake_loss
 
     def generator(fake_scores: Tensor) -> Tensor:
-        return F.binary_cross_entropy_with_logits(fake_scores, torch.ones_like(fake_scores))
+        return F.binary_cross_entropy_with_logits(
+            fake_scores, torch.ones_like(fake_scores)
+        )
 
     name = "bce" if real_label == 1.0 else f"bce(real_label={real_label:g})"
     return GANLoss(name, discriminator, generator)
@@ -74,12 +89,18 @@ def least_squares_loss() -> GANLoss:
 # ----------------------------------------------------------------------------- noise
 
 
-def uniform_noise(n: int, dim: int, device: torch.device | str | None = None,
-                  generator: torch.Generator | None = None) -> Tensor:
+def uniform_noise(
+    n: int,
+    dim: int,
+    device: torch.device | str | None = None,
+    generator: torch.Generator | None = None,
+) -> Tensor:
     """``n`` noise vectors of ``dim`` numbers drawn uniformly from [-1, 1]."""
     if n < 0 or dim < 1:
         raise ValueError(f"n={n}, dim={dim}: need n >= 0 and dim >= 1")
-    if generator is not None:  # a seeded CPU generator: the same vectors on every device
+    if (
+        generator is not None
+    ):  # a seeded CPU generator: the same vectors on every device
         return (torch.rand(n, dim, generator=generator) * 2 - 1).to(device or "cpu")
     return torch.rand(n, dim, device=device) * 2 - 1
 
@@ -87,9 +108,14 @@ def uniform_noise(n: int, dim: int, device: torch.device | str | None = None,
 # ----------------------------------------------------------------------------- the loop
 
 
-def make_gan_step(generator: nn.Module, discriminator: nn.Module, loss: GANLoss,
-                  opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
-                  noise: Callable[[int], Tensor]) -> Step:
+def make_gan_step(
+    generator: nn.Module,
+    discriminator: nn.Module,
+    loss: GANLoss,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    noise: Callable[[int], Tensor],
+) -> Step:
     """One GAN training step on a batch ``(real, ...)``: a D step, then a G step.
 
     G is called once: D learns from ``fake.detach()`` (so D's backward pass stops at the
@@ -109,7 +135,8 @@ def make_gan_step(generator: nn.Module, discriminator: nn.Module, loss: GANLoss,
         # G step: the same fakes, scored by the updated D.
         g_loss = loss.generator(discriminator(fake))
         opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()  # also leaves gradients on D; the next D step clears them first
+        # This also leaves gradients on D; the next D step clears them first.
+        g_loss.backward()
         opt_g.step()
         return {"d": d_loss.detach(), "g": g_loss.detach()}
 
@@ -118,15 +145,12 @@ def make_gan_step(generator: nn.Module, discriminator: nn.Module, loss: GANLoss,
 
 @torch.no_grad()
 def sample(generator: nn.Module, z: Tensor, batch_size: int = 1000) -> Tensor:
-    """``G(z)`` in eval mode (no dropout, BatchNorm's running statistics), ``batch_size``
-    noise vectors at a time, gathered on the CPU."""
-    was_training = generator.training
-    generator.eval()
-    try:
-        device = next(generator.parameters()).device
-        return torch.cat([generator(z[i : i + batch_size].to(device)).cpu() for i in range(0, len(z), batch_size)])
-    finally:
-        generator.train(was_training)
+    """``G(z)`` in eval mode (no dropout, BatchNorm's running statistics),
+    ``batch_size`` noise vectors at a time, gathered on the CPU."""
+    device = next(generator.parameters()).device
+    with evaluating(generator):
+        parts = [generator(part.to(device)).cpu() for part in z.split(batch_size)]
+    return torch.cat(parts)
 
 
 def train_gan(
@@ -145,13 +169,14 @@ def train_gan(
     on_epoch_end: Callable[[int], dict | None] | None = None,
     max_seconds: float | None = None,
 ) -> History:
-    """Train a GAN with :func:`make_gan_step` for ``epochs`` epochs (or ``max_steps`` steps,
-    or ``max_seconds`` seconds, whichever ends first).
+    """Train a GAN with :func:`make_gan_step` for ``epochs`` epochs (or ``max_steps``
+    steps, whichever ends first; ``max_seconds`` is a panel's safety cap).
 
-    Built on :func:`helpers.training.fit`, so a NaN or infinite loss stops the run and both
-    models keep their last good weights, and Ctrl-C returns the history so far.
-    ``history.losses["d"]``/``["g"]`` hold the losses of every step; with ``fixed_noise``,
-    ``history.per_epoch["samples"]`` holds ``G(fixed_noise)`` (eval mode, CPU) after each epoch.
+    Built on :func:`helpers.training.fit`, so a NaN or infinite loss stops the run and
+    both models keep their last good weights, and Ctrl-C returns the history so far.
+    ``history.losses["d"]``/``["g"]`` hold the losses of every step; with
+    ``fixed_noise``, ``history.per_epoch["samples"]`` holds ``G(fixed_noise)`` (eval
+    mode, CPU) after each epoch.
     ``on_epoch_end(epoch)`` may return more records for ``history.per_epoch``.
     """
     generator.train()
@@ -159,26 +184,72 @@ def train_gan(
     step = make_gan_step(generator, discriminator, loss, opt_g, opt_d, noise)
 
     def epoch_records(epoch: int) -> dict:
-        records = {} if fixed_noise is None else {"samples": sample(generator, fixed_noise)}
+        records = (
+            {} if fixed_noise is None else {"samples": sample(generator, fixed_noise)}
+        )
         if on_epoch_end is not None:
             records.update(on_epoch_end(epoch) or {})
         return records
 
-    return fit(step, batches, epochs, models=(generator, discriminator), on_epoch_end=epoch_records,
-               max_steps=max_steps, max_seconds=max_seconds, desc=desc, progress=progress)
+    return fit(
+        step,
+        batches,
+        epochs,
+        models=(generator, discriminator),
+        on_epoch_end=epoch_records,
+        max_steps=max_steps,
+        max_seconds=max_seconds,
+        desc=desc,
+        progress=progress,
+    )
 
 
-# ----------------------------------------------------------------------------- the toy GAN
+def gan_loss(name: str, real_label: float = 1.0) -> GANLoss:
+    """The loss pair called ``name``: ``"bce"`` (with ``real_label``) or
+    ``"least_squares"``."""
+    if name == "bce":
+        return bce_loss(real_label)
+    if name == "least_squares":
+        if real_label != 1.0:
+            raise ValueError(f"real_label={real_label} applies to the bce loss only")
+        return least_squares_loss()
+    raise ValueError(f"loss={name!r} is not known; allowed: bce, least_squares")
+
+
+class GAN(nn.Module):
+    """A generator and its discriminator, trained, saved and loaded as one model."""
+
+    def __init__(self, generator: nn.Module, discriminator: nn.Module) -> None:
+        super().__init__()
+        self.generator = generator
+        self.discriminator = discriminator
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.generator(z)
+
+
+def _check_positive(**values: float) -> None:
+    for name, value in values.items():
+        if not value > 0:
+            raise ValueError(f"{name}={value} must be positive")
+
+
+def _check_betas(betas: Sequence[float]) -> None:
+    if len(betas) != 2 or not all(0 <= beta < 1 for beta in betas):
+        raise ValueError(
+            f"betas={tuple(betas)} is out of range; allowed: two numbers in [0, 1)"
+        )
+
+
+# ------------------------------------------------------------------------- the toy GAN
 
 TOY_A = ((1.0, 2.0), (-0.1, 0.5))
 TOY_B = (1.0, 2.0)
 
 
 def toy_gaussian_data(n: int = 1000, seed: int = 0) -> tuple[Tensor, Tensor, Tensor]:
-    """``n`` points ``X A + b`` with ``X ~ N(0, I)``: a Gaussian of mean ``b``, covariance ``AᵀA``.
-
-    Returns ``(data, A, b)``.
-    """
+    """``n`` points ``X A + b`` with ``X ~ N(0, I)``: a Gaussian of mean ``b`` and
+    covariance ``AᵀA``. Returns ``(data, A, b)``."""
     if n < 1:
         raise ValueError(f"n={n} must be at least 1")
     A, b = torch.tensor(TOY_A), torch.tensor(TOY_B)
@@ -186,51 +257,37 @@ def toy_gaussian_data(n: int = 1000, seed: int = 0) -> tuple[Tensor, Tensor, Ten
     return X @ A + b, A, b
 
 
-def dcgan_init_(module: nn.Module, std: float = 0.02) -> nn.Module:
-    """DCGAN's initialisation, in place: conv and linear weights ~ N(0, std²), BatchNorm scales ~ N(1, std²), biases 0.
-
-    The toy GAN's networks start this way too; chapter 8 imports it from :mod:`helpers.dcgan`.
-    """
-    if std <= 0:
-        raise ValueError(f"std={std} must be positive")
-    for layer in module.modules():
-        if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-            nn.init.normal_(layer.weight, 0.0, std)
-            if layer.bias is not None:
-                nn.init.zeros_(layer.bias)
-        elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
-            nn.init.normal_(layer.weight, 1.0, std)
-            nn.init.zeros_(layer.bias)
-    return module
-
-
 def toy_generator(latent_dim: int = 2) -> nn.Linear:
-    """The toy generator: one linear layer ``latent_dim -> 2`` (weights N(0, 0.02²), bias 0)."""
-    generator = nn.Linear(latent_dim, 2)
-    dcgan_init_(generator)
-    return generator
+    """The toy generator: one linear layer ``latent_dim -> 2`` (weights N(0, 0.02²))."""
+    return dcgan_init_(nn.Linear(latent_dim, 2))
 
 
 def toy_discriminator() -> nn.Sequential:
     """The toy discriminator: 2 -> 5 -> 3 -> 1 with tanh, returning a logit."""
-    discriminator = nn.Sequential(nn.Linear(2, 5), nn.Tanh(), nn.Linear(5, 3), nn.Tanh(), nn.Linear(3, 1))
-    dcgan_init_(discriminator)
-    return discriminator
+    layers = [nn.Linear(2, 5), nn.Tanh(), nn.Linear(5, 3), nn.Tanh(), nn.Linear(3, 1)]
+    return dcgan_init_(nn.Sequential(*layers))
 
 
 def linear_gaussian(generator: nn.Linear) -> tuple[Tensor, Tensor]:
     """The mean and covariance of ``generator(z)`` for ``z ~ N(0, I)``.
 
-    ``nn.Linear`` computes ``z Wᵀ + c``, which is ``z M + c`` with ``M = Wᵀ``: a Gaussian with
-    mean ``c`` and covariance ``MᵀM = W Wᵀ``.
+    ``nn.Linear`` computes ``z Wᵀ + c``, which is ``z M + c`` with ``M = Wᵀ``: a
+    Gaussian with mean ``c`` and covariance ``MᵀM = W Wᵀ``.
     """
     W = generator.weight.detach().cpu()
     return generator.bias.detach().cpu().clone(), W @ W.T
 
 
-def best_discriminator_accuracy(mean_p: Tensor, cov_p: Tensor, mean_q: Tensor, cov_q: Tensor,
-                                samples: int = 200_000, seed: int = 0) -> float:
-    """Accuracy of the best possible discriminator between ``N(mean_p, cov_p)`` and ``N(mean_q, cov_q)``.
+def best_discriminator_accuracy(
+    mean_p: Tensor,
+    cov_p: Tensor,
+    mean_q: Tensor,
+    cov_q: Tensor,
+    samples: int = 200_000,
+    seed: int = 0,
+) -> float:
+    """Accuracy of the best possible discriminator between ``N(mean_p, cov_p)`` and
+    ``N(mean_q, cov_q)``.
 
     With equal numbers of real and fake points the Bayes classifier answers "p" where
     ``p(x) > q(x)``; its accuracy is ``½ + ½ TV(p, q)``: ½ when the two are the same
@@ -242,192 +299,368 @@ def best_discriminator_accuracy(mean_p: Tensor, cov_p: Tensor, mean_q: Tensor, c
 
     p = MultivariateNormal(mean_p.double(), covariance_matrix=cov_p.double())
     q = MultivariateNormal(mean_q.double(), covariance_matrix=cov_q.double())
-    torch_state = torch.random.get_rng_state()
-    torch.manual_seed(seed)
-    try:
+    with seeded(seed):
         xp, xq = p.sample((samples,)), q.sample((samples,))
-    finally:
-        torch.random.set_rng_state(torch_state)
     right_on_p = (p.log_prob(xp) > q.log_prob(xp)).double().mean()
     right_on_q = (q.log_prob(xq) >= p.log_prob(xq)).double().mean()
     return float(0.5 * (right_on_p + right_on_q))
 
 
-# ----------------------------------------------------------------------------- MNIST MLPs
+@dataclass(frozen=True)
+class ToyGANSettings:
+    """The toy GAN of chapter 5: a linear G fitting the Gaussian of
+    :func:`toy_gaussian_data`. Records G's mean and the spread of D's scores on the data
+    after every epoch, and G's fixed-noise samples."""
+
+    name: ClassVar[str] = "toy_gan"
+    lr_d: float = 0.05
+    lr_g: float = 0.005
+    betas: tuple[float, float] = (0.9, 0.999)
+    epochs: int = 20
+    batch_size: int = 8
+    n_data: int = 1000
+    data_seed: int = 0
+    n_fixed: int = 300
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _check_positive(lr_d=self.lr_d, lr_g=self.lr_g)
+        _check_betas(self.betas)
+        if not 1 <= self.epochs <= 1000:
+            raise ValueError(
+                f"epochs={self.epochs} is out of range; allowed: 1 to 1000"
+            )
+        if not 1 <= self.batch_size <= self.n_data:
+            raise ValueError(
+                f"batch_size={self.batch_size} is out of range; allowed: 1 to n_data"
+            )
+
+    def build(self) -> GAN:
+        return GAN(toy_generator(), toy_discriminator())
+
+    def fit(
+        self,
+        model: GAN,
+        *,
+        device: torch.device,
+        progress: bool,
+        max_seconds: float | None = None,
+    ) -> History:
+        G, D = model.generator, model.discriminator
+        data = toy_gaussian_data(self.n_data, self.data_seed)[0].to(device)
+        noise_seed = torch.Generator().manual_seed(self.seed + 1)
+        fixed = torch.randn(self.n_fixed, 2, generator=noise_seed).to(device)
+
+        def record(epoch: int) -> dict:
+            with torch.no_grad():
+                spread = D(data).std().item()  # how much D's score varies over the data
+            return {"mean": linear_gaussian(G)[0], "d_spread": spread}
+
+        return train_gan(
+            G,
+            D,
+            bce_loss(),
+            torch.optim.Adam(G.parameters(), lr=self.lr_g, betas=self.betas),
+            torch.optim.Adam(D.parameters(), lr=self.lr_d, betas=self.betas),
+            BatchIterator(data, batch_size=self.batch_size, seed=self.seed),
+            self.epochs,
+            noise=lambda n: torch.randn(n, 2, device=device),
+            fixed_noise=fixed,
+            on_epoch_end=record,
+            max_seconds=max_seconds,
+            progress=progress,
+            desc=f"toy GAN, seed {self.seed}",
+        )
+
+
+# ----------------------------------------------------------------------------- the ring
+
+
+@dataclass(frozen=True)
+class RingGANSettings:
+    """A GAN on the ring of 8 Gaussians (chapter 7): MLPs of two hidden layers each,
+    Gaussian noise. Records ``G(fixed noise)`` after every epoch."""
+
+    name: ClassVar[str] = "ring_gan"
+    loss: str = "bce"
+    epochs: int = 20
+    points: int = 25600
+    noise_dim: int = 8
+    width: int = 128
+    lr: float = 1e-3
+    betas: tuple[float, float] = (0.5, 0.999)
+    batch_size: int = 256
+    n_fixed: int = 2000
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        gan_loss(self.loss)
+        _check_positive(lr=self.lr)
+        _check_betas(self.betas)
+        if not 1 <= self.epochs <= 1000:
+            raise ValueError(
+                f"epochs={self.epochs} is out of range; allowed: 1 to 1000"
+            )
+        if not 1 <= self.batch_size <= self.points:
+            raise ValueError(
+                f"batch_size={self.batch_size} is out of range; allowed: 1 to points"
+            )
+
+    def build(self) -> GAN:
+        width = self.width
+        return GAN(mlp([self.noise_dim, width, width, 2]), mlp([2, width, width, 1]))
+
+    def fit(
+        self,
+        model: GAN,
+        *,
+        device: torch.device,
+        progress: bool,
+        max_seconds: float | None = None,
+    ) -> History:
+        G, D = model.generator, model.discriminator
+        data = ring_of_gaussians(self.points, seed=self.seed).to(device)
+        noise_seed = torch.Generator().manual_seed(1000 + self.seed)
+        fixed = torch.randn(self.n_fixed, self.noise_dim, generator=noise_seed)
+        return train_gan(
+            G,
+            D,
+            gan_loss(self.loss),
+            torch.optim.Adam(G.parameters(), lr=self.lr, betas=self.betas),
+            torch.optim.Adam(D.parameters(), lr=self.lr, betas=self.betas),
+            BatchIterator(data, batch_size=self.batch_size, seed=self.seed),
+            self.epochs,
+            noise=lambda n: torch.randn(n, self.noise_dim, device=device),
+            fixed_noise=fixed.to(device),
+            max_seconds=max_seconds,
+            progress=progress,
+            desc=f"ring GAN, {self.loss}, seed {self.seed}",
+        )
+
+
+# -------------------------------------------------------------------------- MNIST MLPs
 
 IMAGE_SHAPE = (1, 28, 28)
-
-
-def _mlp(sizes: Sequence[int], negative_slope: float, dropout: float) -> list[nn.Module]:
-    """Linear layers of ``sizes``, each hidden one followed by (Leaky)ReLU and dropout."""
-    layers: list[nn.Module] = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(n_in, n_out))
-        if i < len(sizes) - 2:
-            layers.append(nn.LeakyReLU(negative_slope) if negative_slope > 0 else nn.ReLU())
-            if dropout > 0:
-                layers.append(nn.Dropout(dropout))
-    return layers
-
-
-def _check_mlp_args(hidden: Sequence[int], negative_slope: float, dropout: float) -> None:
-    if not hidden or any(h < 1 for h in hidden):
-        raise ValueError(f"hidden={tuple(hidden)} must be one or more positive layer widths")
-    if not 0 <= negative_slope < 1:
-        raise ValueError(f"negative_slope={negative_slope} is out of range; allowed: 0 <= slope < 1")
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout={dropout} is out of range; allowed: 0 <= dropout < 1")
+PIXELS = math.prod(IMAGE_SHAPE)
 
 
 class MLPGenerator(nn.Module):
-    """Noise ``(N, noise_dim)`` -> images ``(N, 1, 28, 28)`` in [-1, 1], fully connected, tanh output.
+    """Noise ``(N, noise_dim)`` -> images ``(N, 1, 28, 28)`` in [-1, 1], fully
+    connected, tanh output. ``negative_slope=0`` uses ReLU in the hidden layers, else
+    LeakyReLU."""
 
-    ``negative_slope=0`` uses ReLU in the hidden layers, else LeakyReLU with that slope.
-    """
-
-    def __init__(self, noise_dim: int = 96, hidden: Sequence[int] = (1024, 1024),
-                 negative_slope: float = 0.0, dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        noise_dim: int = 96,
+        hidden: Sequence[int] = (1024, 1024),
+        negative_slope: float = 0.0,
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         if noise_dim < 1:
             raise ValueError(f"noise_dim={noise_dim} must be at least 1")
-        _check_mlp_args(hidden, negative_slope, dropout)
         self.noise_dim = noise_dim
-        self.net = nn.Sequential(*_mlp([noise_dim, *hidden, math.prod(IMAGE_SHAPE)], negative_slope, dropout),
-                                 nn.Tanh())
+        sizes = [noise_dim, *hidden, PIXELS]
+        self.net = mlp(sizes, negative_slope, dropout, last=nn.Tanh())
 
     def forward(self, z: Tensor) -> Tensor:
         return self.net(z).view(-1, *IMAGE_SHAPE)
 
 
 class MLPDiscriminator(nn.Module):
-    """Images ``(N, 1, 28, 28)`` -> one score (logit) each ``(N, 1)``, fully connected."""
+    """Images ``(N, 1, 28, 28)`` -> one score (logit) each, ``(N, 1)``; fully
+    connected."""
 
-    def __init__(self, hidden: Sequence[int] = (256, 256), negative_slope: float = 0.2,
-                 dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        hidden: Sequence[int] = (256, 256),
+        negative_slope: float = 0.2,
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
-        _check_mlp_args(hidden, negative_slope, dropout)
-        self.net = nn.Sequential(*_mlp([math.prod(IMAGE_SHAPE), *hidden, 1], negative_slope, dropout))
+        self.net = mlp([PIXELS, *hidden, 1], negative_slope, dropout)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x.flatten(1))
 
 
-# The two fully connected GANs of the chapter: the backbone's (ReLU G, no dropout) and the
+# The two fully connected GANs of chapter 6: the source's (ReLU G, no dropout) and the
 # variant with three hidden layers, LeakyReLU 0.2 and dropout 0.2 in both networks.
 MLP_VARIANTS: dict[str, dict] = {
-    "source": {"noise_dim": 96,
-               "generator": {"hidden": (1024, 1024), "negative_slope": 0.0, "dropout": 0.0},
-               "discriminator": {"hidden": (256, 256), "negative_slope": 0.2, "dropout": 0.0}},
-    "dropout": {"noise_dim": 100,
-                "generator": {"hidden": (32, 64, 128), "negative_slope": 0.2, "dropout": 0.2},
-                "discriminator": {"hidden": (128, 64, 32), "negative_slope": 0.2, "dropout": 0.2}},
+    "source": {
+        "noise_dim": 96,
+        "generator": {"hidden": (1024, 1024), "negative_slope": 0.0, "dropout": 0.0},
+        "discriminator": {"hidden": (256, 256), "negative_slope": 0.2, "dropout": 0.0},
+    },
+    "dropout": {
+        "noise_dim": 100,
+        "generator": {"hidden": (32, 64, 128), "negative_slope": 0.2, "dropout": 0.2},
+        "discriminator": {
+            "hidden": (128, 64, 32),
+            "negative_slope": 0.2,
+            "dropout": 0.2,
+        },
+    },
 }
 
 
-def mlp_gan(variant: str = "source", noise_dim: int | None = None) -> tuple[MLPGenerator, MLPDiscriminator]:
-    """A fresh ``(generator, discriminator)`` pair of one of :data:`MLP_VARIANTS`."""
-    if variant not in MLP_VARIANTS:
-        raise ValueError(f"variant={variant!r} is not known; allowed: {', '.join(MLP_VARIANTS)}")
-    spec = MLP_VARIANTS[variant]
-    noise_dim = spec["noise_dim"] if noise_dim is None else noise_dim
-    return MLPGenerator(noise_dim, **spec["generator"]), MLPDiscriminator(**spec["discriminator"])
-
-
-class TrainedGAN(NamedTuple):
-    generator: MLPGenerator
-    discriminator: MLPDiscriminator
-    history: History  # empty (no steps) if the weights were cached without a history
-    from_cache: bool
-    settings: dict
-
-
 @lru_cache(maxsize=2)
-def _mnist_train(limit: int | None, device: str) -> tuple[Tensor, Tensor]:
-    return mnist(train=True, scale="tanh", device=device, limit=limit)
+def _mnist_train(limit: int | None, device: str) -> Tensor:
+    return mnist(train=True, scale="tanh", device=device, limit=limit)[0]
 
 
-def trained_mlp_gan(
-    loss: GANLoss | None = None,
-    *,
-    variant: str = "source",
-    noise_dim: int | None = None,
-    epochs: int = 10,
-    batch_size: int = 128,
-    lr_d: float = 3e-4,
-    lr_g: float = 3e-4,
-    betas: tuple[float, float] = (0.5, 0.999),
-    limit: int | None = None,
-    seed: int = 0,
-    n_fixed: int = 64,
-    device: torch.device | str | None = None,
-    progress: bool = True,
-) -> TrainedGAN:
-    """Train a fully connected MNIST GAN, or load it if it was trained with these settings.
+@dataclass(frozen=True)
+class MNISTGANSettings:
+    """What every MNIST GAN of the book shares: data in [-1, 1], uniform noise in
+    [-1, 1], Adam for both networks, a loss by name, and a budget of ``epochs`` or
+    ``steps`` (exactly one). Subclasses build the networks."""
 
-    ``loss`` defaults to :func:`bce_loss`; ``variant`` picks the networks (:data:`MLP_VARIANTS`);
-    noise is uniform in [-1, 1]; both optimisers are Adam with ``betas``. ``limit`` trains on
-    the first ``limit`` training digits. The weights and the history are cached under a
-    hash of the settings (:func:`helpers.checkpoints.cached_run`); a run that stopped
-    early (NaN, Ctrl-C) is returned but not cached.
-    """
-    loss = bce_loss() if loss is None else loss
-    if variant not in MLP_VARIANTS:
-        raise ValueError(f"variant={variant!r} is not known; allowed: {', '.join(MLP_VARIANTS)}")
-    _check_training_arguments(epochs=epochs, lr_d=lr_d, lr_g=lr_g, betas=betas)
-    noise_dim = MLP_VARIANTS[variant]["noise_dim"] if noise_dim is None else noise_dim
-    settings = {"variant": variant, "loss": loss.name, "noise_dim": noise_dim, "epochs": epochs,
-                "batch_size": batch_size, "lr_d": lr_d, "lr_g": lr_g, "betas": list(betas),
-                "limit": limit, "seed": seed, "n_fixed": n_fixed, "noise": "uniform"}
-    seed_everything(seed)
-    generator, discriminator = mlp_gan(variant, noise_dim)
-    history, from_cache = _cached_mnist_gan(f"mlp_gan_{variant}", settings, generator, discriminator, loss,
-                                           device=device, progress=progress, desc=f"{variant} MLP GAN, {loss.name}")
-    return TrainedGAN(generator, discriminator, history, from_cache, settings)
+    name: ClassVar[str] = "mnist_gan"
+    loss: str = "bce"
+    real_label: float = 1.0  # below 1: one-sided label smoothing (bce only)
+    noise_dim: int = 96
+    epochs: int | None = 10
+    steps: int | None = None
+    batch_size: int = 128
+    lr_d: float = 3e-4
+    lr_g: float = 3e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    limit: int | None = None  # the first ``limit`` training digits; None: all 60,000
+    n_fixed: int = 64
+    seed: int = 0
 
+    def __post_init__(self) -> None:
+        gan_loss(self.loss, self.real_label)
+        _check_positive(lr_d=self.lr_d, lr_g=self.lr_g)
+        _check_betas(self.betas)
+        if (self.epochs is None) == (self.steps is None):
+            raise ValueError(
+                f"epochs={self.epochs}, steps={self.steps}: give exactly one budget"
+            )
+        if self.epochs is not None and not 1 <= self.epochs <= 1000:
+            raise ValueError(
+                f"epochs={self.epochs} is out of range; allowed: 1 to 1000"
+            )
+        if self.steps is not None and not 1 <= self.steps <= 10**7:
+            raise ValueError(f"steps={self.steps} is out of range; allowed: 1 to 10**7")
+        if self.limit is not None and not 1 <= self.limit <= 60000:
+            raise ValueError(f"limit={self.limit} is out of range; allowed: 1 to 60000")
+        if not 1 <= self.batch_size <= (self.limit or 60000):
+            raise ValueError(
+                f"batch_size={self.batch_size} is out of range; allowed: 1 to the "
+                f"{self.limit or 60000} training digits"
+            )
+        if not 1 <= self.noise_dim <= 4096:
+            raise ValueError(
+                f"noise_dim={self.noise_dim} is out of range; allowed: 1 to 4096"
+            )
 
-def _check_training_arguments(*, epochs: int, betas: Sequence[float], seconds: float | None = None,
-                              **learning_rates: float) -> None:
-    """Raise a ``ValueError`` naming the argument and its allowed range for a bad MNIST GAN setting."""
-    if epochs < 1:
-        raise ValueError(f"epochs={epochs} must be at least 1")
-    if seconds is not None and not seconds > 0:
-        raise ValueError(f"seconds={seconds} must be positive (or None for no time limit)")
-    for name, value in learning_rates.items():
-        if not value > 0:
-            raise ValueError(f"{name}={value} must be positive")
-    if len(betas) != 2 or not all(0 <= beta < 1 for beta in betas):
-        raise ValueError(f"betas={tuple(betas)} is out of range; allowed: two numbers in [0, 1)")
+    def build(self) -> GAN:
+        raise NotImplementedError("a subclass builds the networks")
 
+    def channels_last(self, device: torch.device) -> bool:
+        """Whether to train in channels-last memory order on ``device`` (convnets)."""
+        return False
 
-def _cached_mnist_gan(name: str, settings: dict, generator: nn.Module, discriminator: nn.Module, loss: GANLoss, *,
-                     device: torch.device | str | None, progress: bool, desc: str) -> tuple[History, bool]:
-    """Train ``generator`` and ``discriminator`` on MNIST in [-1, 1] as ``settings`` say, or load them.
+    def describe(self) -> str:
+        return f"{self.name}, {gan_loss(self.loss, self.real_label).name}"
 
-    ``settings`` holds ``epochs``, ``batch_size``, ``lr_d`` and ``lr_g`` (or one ``lr``),
-    ``betas``, ``noise_dim``, ``limit``, ``seed``, ``n_fixed`` and optionally ``seconds``
-    (a time limit) and ``channels_last`` (convolutional networks: weights and images in
-    channels-last memory order, faster on CPUs and CUDA GPUs, see ``benchmarks/gan_speed.py``;
-    left off on other devices). Noise is uniform in [-1, 1], both optimisers Adam. Weights
-    and history are cached under ``name`` and a hash of the settings (a run that stopped early
-    is not cached). Returns the history and whether it came from the cache.
-    """
-    device = get_device() if device is None else torch.device(device)
-    pair = nn.ModuleDict({"generator": generator, "discriminator": discriminator}).to(device)
-    seed, noise_dim, betas = settings["seed"], settings["noise_dim"], tuple(settings["betas"])
-    channels_last = settings.get("channels_last", False) and device.type in ("cpu", "cuda")
-    if channels_last:
-        pair.to(memory_format=torch.channels_last)
-
-    def train(_: nn.Module) -> History:
-        images = _mnist_train(settings["limit"], str(device))[0]
-        if channels_last:
+    def fit(
+        self,
+        model: GAN,
+        *,
+        device: torch.device,
+        progress: bool,
+        max_seconds: float | None = None,
+    ) -> History:
+        G, D = model.generator, model.discriminator
+        images = _mnist_train(self.limit, str(device))
+        if self.channels_last(device):
+            model.to(memory_format=torch.channels_last)
             images = images.contiguous(memory_format=torch.channels_last)
-        batches = BatchIterator(images, batch_size=settings["batch_size"], shuffle=True, drop_last=True, seed=seed)
-        fixed = uniform_noise(settings["n_fixed"], noise_dim, device, generator=torch.Generator().manual_seed(seed + 1))
-        opt_g = torch.optim.Adam(generator.parameters(), lr=settings.get("lr_g", settings.get("lr")), betas=betas)
-        opt_d = torch.optim.Adam(discriminator.parameters(), lr=settings.get("lr_d", settings.get("lr")), betas=betas)
-        return train_gan(generator, discriminator, loss, opt_g, opt_d, batches, settings["epochs"],
-                         noise=lambda n: uniform_noise(n, noise_dim, device), fixed_noise=fixed,
-                         max_seconds=settings.get("seconds"), progress=progress, desc=desc)
+        batches = BatchIterator(
+            images, batch_size=self.batch_size, drop_last=True, seed=self.seed
+        )
+        noise_seed = torch.Generator().manual_seed(self.seed + 1)
+        fixed = uniform_noise(
+            self.n_fixed, self.noise_dim, device, generator=noise_seed
+        )
+        epochs = self.epochs or math.ceil(self.steps / len(batches))
+        history = train_gan(
+            G,
+            D,
+            gan_loss(self.loss, self.real_label),
+            torch.optim.Adam(G.parameters(), lr=self.lr_g, betas=self.betas),
+            torch.optim.Adam(D.parameters(), lr=self.lr_d, betas=self.betas),
+            batches,
+            epochs,
+            noise=lambda n: uniform_noise(n, self.noise_dim, device),
+            fixed_noise=fixed,
+            max_steps=self.steps,
+            max_seconds=max_seconds,
+            progress=progress,
+            desc=self.describe(),
+        )
+        # Back to the usual memory order: the trained model then equals (to the bit)
+        # the same model loaded from the cache.
+        model.to(memory_format=torch.contiguous_format)
+        return history
 
-    return cached_run(name, settings, pair, train)
+
+@dataclass(frozen=True)
+class MLPGANSettings(MNISTGANSettings):
+    """A fully connected MNIST GAN, one of :data:`MLP_VARIANTS` (``noise_dim`` defaults
+    to the variant's)."""
+
+    name: ClassVar[str] = "mlp_gan"
+    variant: str = "source"
+    noise_dim: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.variant not in MLP_VARIANTS:
+            allowed = ", ".join(MLP_VARIANTS)
+            raise ValueError(
+                f"variant={self.variant!r} is not known; allowed: {allowed}"
+            )
+        if self.noise_dim is None:
+            noise_dim = MLP_VARIANTS[self.variant]["noise_dim"]
+            object.__setattr__(self, "noise_dim", noise_dim)
+        super().__post_init__()
+
+    def build(self) -> GAN:
+        spec = MLP_VARIANTS[self.variant]
+        return GAN(
+            MLPGenerator(self.noise_dim, **spec["generator"]),
+            MLPDiscriminator(**spec["discriminator"]),
+        )
+
+    def describe(self) -> str:
+        return f"{self.variant} MLP GAN, {gan_loss(self.loss, self.real_label).name}"
+
+
+def book_mlp_gan(loss: str = "bce") -> MLPGANSettings:
+    """The book's MLP GAN (the source's networks) under the active budget: chapter 6
+    trains it, chapters 7 and 8 and the benchmarks measure it."""
+    shared = budget("models").mlp_gan
+    return MLPGANSettings(loss=loss, epochs=shared["epochs"], limit=shared["limit"])
+
+
+def step_flops(settings: MNISTGANSettings) -> int:
+    """Floating-point operations of one training step of the GAN ``settings`` describe,
+    counted by ``torch.utils.flop_counter`` (matrix products and convolutions, forward
+    and backward): the same on every machine, unlike seconds."""
+    with seeded(settings.seed):
+        model = settings.build()
+    G, D = model.generator, model.discriminator
+    real = torch.zeros(settings.batch_size, *IMAGE_SHAPE)
+    step = make_gan_step(
+        G,
+        D,
+        gan_loss(settings.loss, settings.real_label),
+        torch.optim.SGD(G.parameters(), lr=0.0),
+        torch.optim.SGD(D.parameters(), lr=0.0),
+        noise=lambda n: torch.zeros(n, settings.noise_dim),
+    )
+    with FlopCounterMode(display=False) as counter:
+        step((real,))
+    return counter.get_total_flops()

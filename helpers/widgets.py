@@ -1,4 +1,4 @@
-"""Control panels: sliders and boxes that retrain a model, or redraw, when the reader asks.
+"""Control panels: sliders and boxes that retrain or redraw when the reader asks.
 
 A chapter writes the function that does the work (train, then draw) and calls it once
 in an ordinary cell; the panel calls the same function with the reader's values, so the
@@ -30,7 +30,7 @@ def train_panel(
     action: Callable[..., object],
     button_label: str = "Train",
 ) -> W.VBox:
-    """Controls, a button and an output area: a click calls ``action(**values)`` into the area.
+    """Controls, a button and an output area; a click runs ``action(**values)`` into it.
 
     Training can take a while, so it runs only when the button is pressed.
     """
@@ -40,21 +40,27 @@ def train_panel(
     output = W.Output()
     button.on_click(lambda _: _run_into(output, action, _values(controls)))
     panel = W.VBox([*controls.values(), button, output])
-    panel.button, panel.output, panel.controls = button, output, controls  # handles for tests and readers
+    # Handles for tests and readers.
+    panel.button, panel.output, panel.controls = button, output, controls
     return panel
 
 
-def live_panel(controls: Mapping[str, W.ValueWidget], action: Callable[..., object]) -> W.VBox:
-    """Controls and an output area that redraws ``action(**values)`` whenever one changes."""
+def live_panel(
+    controls: Mapping[str, W.ValueWidget], action: Callable[..., object]
+) -> W.VBox:
+    """Controls and an output area that redraws ``action(**values)`` on every change."""
     if not controls:
         raise ValueError("controls: give at least one widget")
     output = W.Output()
     for control in controls.values():
-        control.observe(lambda _: _run_into(output, action, _values(controls)), names="value")
+        control.observe(
+            lambda _: _run_into(output, action, _values(controls)), names="value"
+        )
     panel = W.VBox([*controls.values(), output])
     panel.output, panel.controls = output, controls
     # No first drawing here: the chapter draws the defaults in an ordinary cell, and a
-    # drawing into an Output widget while a build executes the notebook can stall nbclient.
+    # drawing into an Output widget while a build executes the notebook can stall
+    # nbclient.
     return panel
 
 

@@ -21,7 +21,9 @@ def toc_files() -> list[str]:
 
 
 def resolve(entry: str) -> Path:
-    matches = [p for p in (ROOT / f"{entry}{ext}" for ext in (".ipynb", ".md")) if p.exists()]
+    matches = [
+        p for p in (ROOT / f"{entry}{ext}" for ext in (".ipynb", ".md")) if p.exists()
+    ]
     assert len(matches) == 1, f"{entry} in _toc.yml matches {len(matches)} files"
     return matches[0]
 
@@ -63,16 +65,22 @@ def test_notebook_is_committed_small(path):
     assert path.stat().st_size < 300_000
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
-            assert "image/png" not in output.get("data", {}), "commit notebooks without figures"
+            assert "image/png" not in output.get("data", {}), (
+                "commit notebooks without figures"
+            )
         if cell.get("outputs"):
-            assert "NBVAL_CHECK_OUTPUT" in "".join(cell["source"]), "only checked cells keep outputs"
+            assert "NBVAL_CHECK_OUTPUT" in "".join(cell["source"]), (
+                "only checked cells keep outputs"
+            )
 
 
 def test_config_points_at_the_bibliography_and_executes_with_cache():
     assert (ROOT / CONFIG["bibtex_bibfiles"][0]).exists()
     assert CONFIG["execute"]["execute_notebooks"] == "cache"
     assert CONFIG["execute"]["allow_errors"] is False
-    assert CONFIG["launch_buttons"]["colab_url"].startswith("https://colab.research.google.com")
+    assert CONFIG["launch_buttons"]["colab_url"].startswith(
+        "https://colab.research.google.com"
+    )
 
 
 def markdown(cell) -> str:
@@ -85,7 +93,12 @@ def test_chapter_opens_with_goals_and_ends_with_summary_and_exercises(path):
     opening = markdown(cells[1])
     assert opening.startswith("# "), "the first markdown cell holds the chapter title"
     assert "You will learn" in opening and "assumes" in opening
-    headings = [line for cell in cells for line in markdown(cell).splitlines() if line.startswith("## ")]
+    headings = [
+        line
+        for cell in cells
+        for line in markdown(cell).splitlines()
+        if line.startswith("## ")
+    ]
     assert "## Summary" in headings and "## Exercises" in headings
     start = next(i for i, c in enumerate(cells) if "## Exercises" in markdown(c))
     exercises = "".join(markdown(c) for c in cells[start:])
@@ -94,25 +107,41 @@ def test_chapter_opens_with_goals_and_ends_with_summary_and_exercises(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_widget_panels_have_a_static_stand_in(path):
-    """On the static site a panel cannot run: its output is removed and a note says where it is live."""
+    """A panel cannot run on the static site.
+
+    Its output is removed, and a note before it says where it is live.
+    """
     cells = json.loads(path.read_text())["cells"]
     for index, cell in enumerate(cells):
-        hidden = "remove-cell" in cell["metadata"].get("tags", [])  # e.g. a cell that clicks a panel
-        if cell["cell_type"] == "code" and "_panel(" in "".join(cell["source"]) and not hidden:
+        # A hidden cell (e.g. one that clicks a panel) is not shown, so needs no note.
+        hidden = "remove-cell" in cell["metadata"].get("tags", [])
+        if (
+            cell["cell_type"] == "code"
+            and "_panel(" in "".join(cell["source"])
+            and not hidden
+        ):
             assert "remove-output" in cell["metadata"].get("tags", []), f"cell {index}"
             before = "".join(markdown(c) for c in cells[:index])
-            assert "live in Colab or JupyterLab" in before, f"cell {index} has no note before it"
+            assert "live in Colab or JupyterLab" in before, (
+                f"cell {index} has no note before it"
+            )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_display_math_stands_apart_from_prose(path):
-    """A $$ line glued to a line of prose makes MyST swallow the prose into the equation."""
+    """A $$ line glued to a line of prose makes MyST swallow the prose into the math."""
     for cell in json.loads(path.read_text())["cells"]:
         lines = markdown(cell).split("\n")
         opening = True
         for i, line in enumerate(lines):
             if line.strip() != "$$":
                 continue
-            neighbour = lines[i - 1] if opening else (lines[i + 1] if i + 1 < len(lines) else "")
-            assert (opening and i == 0) or neighbour.strip() == "", f"{path.name}: $$ at line {i} touches prose"
+            neighbour = (
+                lines[i - 1]
+                if opening
+                else (lines[i + 1] if i + 1 < len(lines) else "")
+            )
+            assert (opening and i == 0) or neighbour.strip() == "", (
+                f"{path.name}: $$ at line {i} touches prose"
+            )
             opening = not opening

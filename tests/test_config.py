@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import torch
 
@@ -21,10 +23,45 @@ def test_unknown_budget_lists_allowed_values(monkeypatch):
         config.budget_name()
 
 
-def test_every_chapter_has_both_budgets_with_the_same_keys():
-    for chapter, budgets in config.BUDGETS.items():
-        assert set(budgets) == set(config.ALLOWED_BUDGETS), chapter
-        assert set(budgets["quick"]) == set(budgets["full"]), chapter
+def same_keys(quick: dict, full: dict, where: str) -> None:
+    """Both budgets name the same settings, at every level of nesting."""
+    assert set(quick) == set(full), where
+    for key, value in quick.items():
+        if isinstance(value, dict):
+            assert isinstance(full[key], dict), f"{where}.{key}"
+            same_keys(value, full[key], f"{where}.{key}")
+
+
+def setting_names(settings: dict) -> list[str]:
+    """Every key in a budget, nested ones included."""
+    names = []
+    for key, value in settings.items():
+        names.append(key)
+        if isinstance(value, dict):
+            names += setting_names(value)
+    return names
+
+
+def test_every_entry_has_both_budgets_with_the_same_keys():
+    for entry, budgets in config.BUDGETS.items():
+        assert set(budgets) == {"quick", "full"} == set(config.ALLOWED_BUDGETS), entry
+        same_keys(budgets["quick"], budgets["full"], entry)
+
+
+def test_shared_models_have_their_budgets(monkeypatch):
+    for name in config.ALLOWED_BUDGETS:
+        monkeypatch.setenv("GANBOOK_BUDGET", name)
+        models = config.budget("models")
+        for family in ("autoencoder", "vae", "judge", "mlp_gan"):
+            assert isinstance(getattr(models, family), dict), (name, family)
+
+
+def test_no_budget_is_a_time_limit():
+    """Budgets are epochs or steps, so the same seeds give the same runs everywhere."""
+    for entry, budgets in config.BUDGETS.items():
+        for name in config.ALLOWED_BUDGETS:
+            for key in setting_names(budgets[name]):
+                assert not re.search(r"second|minute|hour", key), f"{entry}: {key}"
 
 
 def test_budget_returns_the_chapter_settings(monkeypatch):
@@ -55,12 +92,3 @@ def test_device_choice_can_be_overridden():
         assert config.get_device().type == "cuda"
     elif not (torch.backends.mps.is_available()):
         assert config.get_device().type == "cpu"
-
-
-def test_seeding_repeats_random_draws():
-    config.seed_everything(123)
-    first = torch.randn(5)
-    config.seed_everything(123)
-    assert torch.equal(first, torch.randn(5))
-    with pytest.raises(ValueError, match="seed=-1"):
-        config.seed_everything(-1)

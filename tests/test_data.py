@@ -36,7 +36,9 @@ def test_batch_iterator_is_deterministic_under_a_seed_and_shuffles():
     again = [b.tolist() for (b,) in data.BatchIterator(x, batch_size=7, seed=3)]
     assert first == again
     assert sum(first, []) != list(range(50))
-    ordered = [b.tolist() for (b,) in data.BatchIterator(x, batch_size=7, shuffle=False)]
+    ordered = [
+        b.tolist() for (b,) in data.BatchIterator(x, batch_size=7, shuffle=False)
+    ]
     assert sum(ordered, []) == list(range(50))
 
 
@@ -80,7 +82,9 @@ def test_missing_data_gives_one_clear_error(monkeypatch, tmp_path):
     assert "GANBOOK_DATA" in message and "train-images-idx3-ubyte" in message
     assert "Traceback" not in message
 
-    with pytest.raises(data.DataNotFoundError, match=r"GANBOOK_DATA[\s\S]*corpus/input.txt"):
+    with pytest.raises(
+        data.DataNotFoundError, match=r"GANBOOK_DATA[\s\S]*corpus/input.txt"
+    ):
         data.fetch_file("corpus/input.txt", "https://example.invalid/input.txt")
     assert not (tmp_path / "nowhere" / "corpus" / "input.txt.part").exists()
 
@@ -89,8 +93,13 @@ def test_fetch_file_returns_existing_files_without_downloading(monkeypatch, tmp_
     monkeypatch.setenv("GANBOOK_DATA", str(tmp_path))
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "b.txt").write_text("hello")
-    monkeypatch.setattr("urllib.request.urlopen", lambda *a, **k: pytest.fail("downloaded"))
-    assert data.fetch_file("a/b.txt", "https://example.invalid/b.txt").read_text() == "hello"
+    monkeypatch.setattr(
+        "urllib.request.urlopen", lambda *a, **k: pytest.fail("downloaded")
+    )
+    assert (
+        data.fetch_file("a/b.txt", "https://example.invalid/b.txt").read_text()
+        == "hello"
+    )
 
 
 def test_fetch_file_downloads_and_unpacks_gzip(monkeypatch, tmp_path):
@@ -99,6 +108,25 @@ def test_fetch_file_downloads_and_unpacks_gzip(monkeypatch, tmp_path):
 
     monkeypatch.setenv("GANBOOK_DATA", str(tmp_path))
     payload = gzip.compress(b"line one\nline two\n")
-    monkeypatch.setattr("urllib.request.urlopen", lambda url, timeout: io.BytesIO(payload))
+    monkeypatch.setattr(
+        "urllib.request.urlopen", lambda url, timeout: io.BytesIO(payload)
+    )
     path = data.fetch_file("text/sample.txt", "https://example.invalid/sample.txt.gz")
     assert path.read_text() == "line one\nline two\n"
+
+
+def test_to_unit_maps_either_scale_to_zero_one():
+    assert torch.equal(
+        data.to_unit(torch.tensor([-1.0, 0.0, 1.0]), "tanh"),
+        torch.tensor([0.0, 0.5, 1.0]),
+    )
+    unit = torch.tensor([0.0, 0.25, 1.0])
+    assert torch.equal(data.to_unit(unit, "unit"), unit)
+    with pytest.raises(ValueError, match="scale='bytes'"):
+        data.to_unit(unit, "bytes")
+
+
+def test_mid_grey_fraction_counts_pixels_strictly_between_ink_and_paper():
+    assert data.mid_grey_fraction(torch.tensor([0.0, 0.5, 1.0, 0.3])) == 0.5
+    assert data.mid_grey_fraction(torch.tensor([0.2, 0.8])) == 0.0  # the bounds are out
+    assert data.mid_grey_fraction(torch.full((2, 1, 28, 28), 0.5)) == 1.0

@@ -1,18 +1,18 @@
-"""DCGAN networks, initialisation, shape tracing, the time limit and the cached trainer."""
+"""DCGAN: the networks, their shapes, the settings (validation, build, channels-last
+training, the cache) and their cost per step."""
 
+import dataclasses
 
 import pytest
 import torch
 from torch import nn
 
-from helpers.dcgan import (
-    DCGANDiscriminator,
-    DCGANGenerator,
-    dcgan_init_,
-    trace_shapes,
-    trained_dcgan,
-)
-from helpers.gan import least_squares_loss
+from helpers.cache import trained
+from helpers.dcgan import DCGANDiscriminator, DCGANGenerator, DCGANSettings
+from helpers.gan import GAN, MLPGANSettings, sample, step_flops, uniform_noise
+from helpers.nets import trace_shapes
+
+TINY = DCGANSettings(steps=3, limit=256, batch_size=16, n_fixed=4)
 
 
 def test_generator_and_discriminator_shapes_and_ranges():
@@ -24,95 +24,160 @@ def test_generator_and_discriminator_shapes_and_ranges():
     assert discriminator(images).shape == (5, 1)
 
 
+def count_batchnorms(model: nn.Module) -> int:
+    return sum(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
+
+
 def test_batchnorm_switch():
     with_bn, without = DCGANGenerator(batchnorm=True), DCGANGenerator(batchnorm=False)
-    count = lambda m: sum(isinstance(x, nn.modules.batchnorm._BatchNorm) for x in m.modules())  # noqa: E731
-    assert count(with_bn) == 3 and count(without) == 0
-    assert without(torch.zeros(1, 96)).shape == (1, 1, 28, 28)  # no BatchNorm: a batch of one works
+    assert count_batchnorms(with_bn) == 3 and count_batchnorms(without) == 0
+    # No BatchNorm: a batch of one works.
+    assert without(torch.zeros(1, 96)).shape == (1, 1, 28, 28)
 
 
 def test_trace_shapes_follows_the_source_networks():
     generator_rows = trace_shapes(DCGANGenerator(), torch.zeros(2, 96))
-    shapes = [shape for _, layer, shape in generator_rows if layer in ("Linear", "Unflatten", "ConvTranspose2d")]
-    assert shapes == [(2, 1024), (2, 6272), (2, 128, 7, 7), (2, 64, 14, 14), (2, 1, 28, 28)]
+    kept = ("Linear", "Unflatten", "ConvTranspose2d")
+    shapes = [shape for _, layer, shape in generator_rows if layer in kept]
+    assert shapes == [
+        (2, 1024),
+        (2, 6272),
+        (2, 128, 7, 7),
+        (2, 64, 14, 14),
+        (2, 1, 28, 28),
+    ]
     discriminator_rows = trace_shapes(DCGANDiscriminator(), torch.zeros(2, 1, 28, 28))
-    shapes = [shape for _, layer, shape in discriminator_rows if layer in ("Conv2d", "MaxPool2d", "Linear")]
-    assert shapes == [(2, 32, 24, 24), (2, 32, 12, 12), (2, 64, 8, 8), (2, 64, 4, 4), (2, 1024), (2, 1)]
+    kept = ("Conv2d", "MaxPool2d", "Linear")
+    shapes = [shape for _, layer, shape in discriminator_rows if layer in kept]
+    assert shapes == [
+        (2, 32, 24, 24),
+        (2, 32, 12, 12),
+        (2, 64, 8, 8),
+        (2, 64, 4, 4),
+        (2, 1024),
+        (2, 1),
+    ]
     assert discriminator_rows[0][0] == "conv.0"
-    model = DCGANGenerator()
-    model.train()
-    trace_shapes(model, torch.zeros(2, 96))
-    assert model.training  # restored, and no hooks left behind
-    assert not any(m._forward_hooks for m in model.modules())
 
 
-def test_dcgan_init():
-    torch.manual_seed(0)
-    generator = dcgan_init_(DCGANGenerator())
-    weights = generator.fc[3].weight
-    assert abs(weights.mean().item()) < 1e-3 and weights.std().item() == pytest.approx(0.02, rel=0.02)
-    assert generator.fc[3].bias.abs().max() == 0
-    bn = generator.fc[5]
-    assert bn.weight.mean().item() == pytest.approx(1.0, abs=1e-2) and bn.bias.abs().max() == 0
-    with pytest.raises(ValueError, match="std"):
-        dcgan_init_(DCGANGenerator(), std=0)
-
-
-def test_bad_arguments():
+def test_bad_network_arguments():
     with pytest.raises(ValueError, match="noise_dim"):
         DCGANGenerator(noise_dim=0)
     with pytest.raises(ValueError, match="negative_slope"):
         DCGANDiscriminator(negative_slope=1.5)
-    with pytest.raises(ValueError, match="seconds"):
-        trained_dcgan(seconds=0)
-    with pytest.raises(ValueError, match="betas"):
-        trained_dcgan(betas=(0.5, 1.0))
-    with pytest.raises(ValueError, match="epochs"):
-        trained_dcgan(epochs=0)
-    with pytest.raises(ValueError, match="lr=0 must be positive"):
-        trained_dcgan(lr=0)
 
 
-def test_trained_dcgan_stops_at_its_time_limit(tmp_path, monkeypatch):
+def test_settings_check_their_fields():
+    assert DCGANSettings.name == "dcgan"
+    defaults = DCGANSettings()
+    assert defaults.epochs is None and defaults.steps >= 1 and defaults.noise_dim == 96
+    assert defaults.batchnorm and defaults.use_channels_last
+    for changes, message in [
+        ({"steps": 0}, "steps=0 is out of range"),
+        ({"steps": 10, "epochs": 2}, "exactly one budget"),
+        ({"steps": None}, "exactly one budget"),
+        ({"betas": (0.5, 1.0)}, "betas"),
+        ({"lr_d": 0}, "lr_d=0 must be positive"),
+        ({"lr_g": -1.0}, "lr_g=-1.0 must be positive"),
+        ({"loss": "hinge"}, "loss='hinge'"),
+        ({"real_label": 0.9, "loss": "least_squares"}, "real_label"),
+        ({"limit": 100}, "batch_size=128 is out of range"),
+        ({"noise_dim": 0}, "noise_dim=0 is out of range"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            DCGANSettings(**changes)
+    assert DCGANSettings(epochs=2, steps=None).epochs == 2  # an epoch budget is allowed
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        defaults.steps = 5
+
+
+def test_build_gives_both_networks_dcgan_initialisation():
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = DCGANSettings(noise_dim=16).build()
+    assert isinstance(model, GAN)
+    G, D = model.generator, model.discriminator
+    assert isinstance(G, DCGANGenerator) and isinstance(D, DCGANDiscriminator)
+    assert G(torch.zeros(2, 16)).shape == (2, 1, 28, 28)
+    weights = G.fc[3].weight
+    assert abs(weights.mean().item()) < 1e-3
+    assert weights.std().item() == pytest.approx(0.02, rel=0.02)
+    assert G.fc[3].bias.abs().max() == 0
+    assert G.fc[5].weight.mean().item() == pytest.approx(1.0, abs=1e-2)
+    assert D.fc[1].weight.std().item() == pytest.approx(0.02, rel=0.05)
+    assert count_batchnorms(DCGANSettings(batchnorm=False).build()) == 0
+
+
+def test_channels_last_only_where_it_pays_and_only_if_asked():
+    cpu, meta = torch.device("cpu"), torch.device("meta")
+    assert DCGANSettings().channels_last(cpu)
+    assert DCGANSettings().channels_last(torch.device("cuda"))
+    assert not DCGANSettings().channels_last(meta)
+    assert not DCGANSettings(use_channels_last=False).channels_last(cpu)
+
+
+def test_trained_trains_caches_and_repeats(tmp_path, monkeypatch):
     monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path))
-    run = trained_dcgan(epochs=50, seconds=0.5, limit=64, batch_size=16, n_fixed=4, device="cpu", progress=False)
-    assert run.history.stopped is None and 1 <= run.history.epochs_done < 50
-    assert len(run.history.per_epoch["samples"]) == run.history.epochs_done
-    assert run.history.seconds < 10
-
-
-def test_trained_dcgan_trains_caches_and_repeats(tmp_path, monkeypatch):
-    monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path))
-    settings = dict(epochs=2, limit=64, batch_size=16, n_fixed=4, device="cpu", progress=False)
-    first = trained_dcgan(least_squares_loss(), **settings)
-    assert not first.from_cache and first.history.steps == 8 and first.history.epochs_done == 2
-    assert len(first.history.per_epoch["samples"]) == 2
-    assert first.history.per_epoch["samples"][-1].shape == (4, 1, 28, 28)
-    again = trained_dcgan(least_squares_loss(), **settings)
-    assert again.from_cache and again.history.losses["d"] == first.history.losses["d"]
-    assert again.history.seconds == first.history.seconds
-    for a, b in zip(first.generator.state_dict().values(), again.generator.state_dict().values()):
+    settings = dataclasses.replace(TINY, loss="least_squares")
+    first = trained(settings, device="cpu", progress=False)
+    history = first.history
+    assert not first.from_cache and history.steps == 3 and history.stopped is None
+    assert history.epochs_done == 1 and len(history.losses["d"]) == 3
+    assert history.per_epoch["samples"][-1].shape == (4, 1, 28, 28)
+    again = trained(settings, device="cpu", progress=False)
+    assert again.from_cache and again.history.losses["d"] == history.losses["d"]
+    for a, b in zip(
+        first.model.state_dict().values(), again.model.state_dict().values()
+    ):
         assert torch.equal(a, b)
     monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path / "other"))
-    repeat = trained_dcgan(least_squares_loss(), **settings)  # same seed, fresh training: same weights
+    repeat = trained(settings, device="cpu", progress=False)  # same seed, fresh run
     assert not repeat.from_cache
-    assert torch.allclose(repeat.generator.fc[0].weight, first.generator.fc[0].weight)
+    assert torch.equal(
+        repeat.model.generator.fc[0].weight, first.model.generator.fc[0].weight
+    )
 
 
-def test_trained_dcgan_time_limit_keeps_only_epochs_that_ran(tmp_path, monkeypatch):
+def test_a_step_budget_crosses_epochs(tmp_path, monkeypatch):
     monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path))
-    run = trained_dcgan(epochs=50, seconds=0.3, limit=64, batch_size=16, n_fixed=2, device="cpu", progress=False)
-    assert 1 <= run.history.epochs_done < 50
-    assert len(run.history.per_epoch["samples"]) == run.history.epochs_done
-    assert run.settings["seconds"] == 0.3
+    settings = dataclasses.replace(TINY, steps=20)  # 16 steps per epoch of 256 digits
+    run = trained(settings, device="cpu", progress=False)
+    assert run.history.steps == 20 and run.history.epochs_done == 2
+    assert len(run.history.per_epoch["samples"]) == 2  # the cut epoch gets its grid too
 
 
-def test_trained_dcgan_trains_in_channels_last_order_on_a_cpu(tmp_path, monkeypatch):
+def test_trains_in_channels_last_order_on_a_cpu_and_loads_back(tmp_path, monkeypatch):
     monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path))
-    run = trained_dcgan(epochs=1, limit=64, batch_size=16, n_fixed=2, device="cpu", progress=False)
-    assert run.settings["channels_last"] and not run.from_cache and run.history.steps == 4
-    for conv in (run.generator.conv[1], run.discriminator.conv[0]):
-        assert conv.weight.is_contiguous(memory_format=torch.channels_last)
-    again = trained_dcgan(epochs=1, limit=64, batch_size=16, n_fixed=2, device="cpu", progress=False)
-    assert again.from_cache  # the cached weights load into ordinary (contiguous) networks
-    assert torch.equal(again.generator.conv[1].weight, run.generator.conv[1].weight)
+    assert TINY.channels_last(torch.device("cpu"))
+    assert not dataclasses.replace(TINY, use_channels_last=False).channels_last(
+        torch.device("cpu")
+    )
+    seen = []
+    original = nn.Module.to
+
+    def spy(module, *args, **kwargs):  # record the memory orders training asks for
+        if "memory_format" in kwargs:
+            seen.append(kwargs["memory_format"])
+        return original(module, *args, **kwargs)
+
+    monkeypatch.setattr(nn.Module, "to", spy)
+    run = trained(TINY, device="cpu", progress=False)
+    monkeypatch.undo()
+    assert seen == [torch.channels_last, torch.contiguous_format]
+    # Trained in channels-last order, returned in the usual one: a fresh run and the
+    # same run loaded from the cache draw exactly the same samples.
+    G = run.model.generator
+    assert G.conv[1].weight.is_contiguous()
+    monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path))
+    again = trained(TINY, device="cpu", progress=False)
+    assert again.from_cache
+    z = uniform_noise(16, TINY.noise_dim, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(sample(again.model.generator, z), sample(G, z))
+
+
+def test_a_dcgan_step_costs_more_than_an_mlp_gan_step():
+    dcgan = step_flops(DCGANSettings(batch_size=64))
+    mlp = step_flops(MLPGANSettings(batch_size=64))
+    assert dcgan > mlp > 0
+    # Matrix products and convolutions scale with the batch.
+    assert step_flops(DCGANSettings(batch_size=128)) == 2 * dcgan

@@ -1,16 +1,40 @@
+import dataclasses
 import math
+import random
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from helpers import gan
+from helpers.cache import cache_path, trained
+from helpers.config import BUDGETS
 from helpers.data import BatchIterator
 from helpers.gan import (
-    GANLoss, MLPDiscriminator, MLPGenerator, bce_loss, best_discriminator_accuracy,
-    least_squares_loss, linear_gaussian, make_gan_step, mlp_gan, sample, toy_discriminator,
-    toy_gaussian_data, toy_generator, train_gan, trained_mlp_gan, uniform_noise,
+    GAN,
+    MLP_VARIANTS,
+    GANLoss,
+    MLPDiscriminator,
+    MLPGANSettings,
+    MLPGenerator,
+    ToyGANSettings,
+    bce_loss,
+    best_discriminator_accuracy,
+    book_mlp_gan,
+    gan_loss,
+    least_squares_loss,
+    linear_gaussian,
+    make_gan_step,
+    sample,
+    step_flops,
+    toy_discriminator,
+    toy_gaussian_data,
+    toy_generator,
+    train_gan,
+    uniform_noise,
 )
+from helpers.training import fit, seeded
 
 
 def toy_run(seed: int = 0, loss: GANLoss | None = None, noise=None, n: int = 64):
@@ -21,9 +45,15 @@ def toy_run(seed: int = 0, loss: GANLoss | None = None, noise=None, n: int = 64)
     opt_g = torch.optim.Adam(generator.parameters(), lr=0.005)
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=0.05)
     batches = BatchIterator(data, batch_size=8, seed=seed)
-    return dict(generator=generator, discriminator=discriminator, loss=loss or bce_loss(),
-                opt_g=opt_g, opt_d=opt_d, batches=batches,
-                noise=noise or (lambda k: torch.randn(k, 2)))
+    return dict(
+        generator=generator,
+        discriminator=discriminator,
+        loss=loss or bce_loss(),
+        opt_g=opt_g,
+        opt_d=opt_d,
+        batches=batches,
+        noise=noise or (lambda k: torch.randn(k, 2)),
+    )
 
 
 def weights(model: nn.Module) -> list[torch.Tensor]:
@@ -34,7 +64,8 @@ def same(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
     return all(torch.equal(x, y) for x, y in zip(a, b))
 
 
-# ----------------------------------------------------------------------------- losses
+# ------------------------------------------------------------------------------ losses
+
 
 def test_bce_loss_at_the_equilibrium_is_ln4_and_ln2():
     loss = bce_loss()
@@ -48,17 +79,25 @@ def test_bce_loss_matches_its_formula_and_smooths_only_real_labels():
     real, fake = torch.tensor([[2.0], [-1.0]]), torch.tensor([[0.5], [-3.0]])
     s = torch.sigmoid
     for label in (1.0, 0.9):
-        expected_d = (-(label * torch.log(s(real)) + (1 - label) * torch.log(1 - s(real))).mean()
-                      - torch.log(1 - s(fake)).mean())
+        expected_d = (
+            -(label * torch.log(s(real)) + (1 - label) * torch.log(1 - s(real))).mean()
+            - torch.log(1 - s(fake)).mean()
+        )
         loss = bce_loss(label)
-        assert loss.discriminator(real, fake).item() == pytest.approx(expected_d.item(), rel=1e-6)
-        assert loss.generator(fake).item() == pytest.approx(-torch.log(s(fake)).mean().item(), rel=1e-6)
+        assert loss.discriminator(real, fake).item() == pytest.approx(
+            expected_d.item(), rel=1e-6
+        )
+        assert loss.generator(fake).item() == pytest.approx(
+            -torch.log(s(fake)).mean().item(), rel=1e-6
+        )
     assert bce_loss(0.9).name == "bce(real_label=0.9)"
 
 
 @pytest.mark.parametrize("label", [0.5, 0.2, 1.1])
 def test_bce_loss_rejects_labels_out_of_range(label):
-    with pytest.raises(ValueError, match=r"real_label=.*allowed: 0.5 < real_label <= 1"):
+    with pytest.raises(
+        ValueError, match=r"real_label=.*allowed: 0.5 < real_label <= 1"
+    ):
         bce_loss(label)
 
 
@@ -83,7 +122,8 @@ def test_uniform_noise_range_shape_and_seed():
         uniform_noise(4, 0)
 
 
-# ----------------------------------------------------------------------------- the step and the loop
+# --------------------------------------------------------------- the step and the loop
+
 
 def test_one_step_changes_d_only_in_the_d_step_and_g_only_in_the_g_step():
     run = toy_run()
@@ -107,7 +147,9 @@ def test_one_step_changes_d_only_in_the_d_step_and_g_only_in_the_g_step():
     g_after_d, d_after_d = seen["after_d"]
     g_after_g, d_after_g = seen["after_g"]
     assert same(g_after_d, g0) and not same(d_after_d, d0)  # D step: only D moved
-    assert same(d_after_g, d_after_d) and not same(g_after_g, g0)  # G step: only G moved
+    assert same(d_after_g, d_after_d) and not same(
+        g_after_g, g0
+    )  # G step: only G moved
     assert calls["G"] == 1  # one generator call: the G step reuses the D step's fakes
     assert set(losses) == {"d", "g"} and not losses["d"].requires_grad
 
@@ -117,7 +159,8 @@ def test_d_step_does_not_backpropagate_into_the_generator():
     G, D = run["generator"], run["discriminator"]
     grads = {}
     run["opt_d"].register_step_pre_hook(
-        lambda *_: grads.__setitem__("g", [p.grad for p in G.parameters()]))
+        lambda *_: grads.__setitem__("g", [p.grad for p in G.parameters()])
+    )
     step = make_gan_step(G, D, run["loss"], run["opt_g"], run["opt_d"], run["noise"])
     step(next(iter(run["batches"])))
     assert all(g is None for g in grads["g"])  # fake.detach(): no gradient reached G
@@ -127,11 +170,15 @@ def test_train_gan_records_losses_and_fixed_noise_samples():
     run = toy_run()
     fixed = torch.randn(10, 2)
     history = train_gan(**run, epochs=3, fixed_noise=fixed, progress=False)
-    assert history.steps == 3 * 8 and history.epochs_done == 3 and history.stopped is None
+    assert (
+        history.steps == 3 * 8 and history.epochs_done == 3 and history.stopped is None
+    )
     assert len(history.losses["d"]) == len(history.losses["g"]) == 24
     assert len(history.per_epoch["samples"]) == 3
     last = history.per_epoch["samples"][-1]
-    assert last.shape == (10, 2) and last.device.type == "cpu" and not last.requires_grad
+    assert (
+        last.shape == (10, 2) and last.device.type == "cpu" and not last.requires_grad
+    )
     assert torch.allclose(last, run["generator"](fixed).detach())
     assert history.seconds > 0
 
@@ -141,7 +188,12 @@ def test_train_gan_is_deterministic_under_a_seed():
     for _ in range(2):
         run = toy_run(seed=3)
         history = train_gan(**run, epochs=2, progress=False)
-        results.append((weights(run["generator"]) + weights(run["discriminator"]), history.losses["d"]))
+        results.append(
+            (
+                weights(run["generator"]) + weights(run["discriminator"]),
+                history.losses["d"],
+            )
+        )
     assert same(results[0][0], results[1][0]) and results[0][1] == results[1][1]
 
 
@@ -159,7 +211,8 @@ def test_train_gan_stops_on_nan_and_keeps_the_last_good_weights(capsys):
     history = train_gan(**run, epochs=1, progress=False)
     assert history.stopped == "diverged at step 15: g not finite"
     assert "diverged at step 15" in capsys.readouterr().out
-    # Losses are checked every 10 steps, so the models are back at their weights after step 10.
+    # Losses are checked every 10 steps, so the models are back at their weights
+    # after step 10.
     reference = toy_run(seed=1, n=400)
     train_gan(**reference, epochs=1, max_steps=10, progress=False)
     assert same(weights(run["generator"]), weights(reference["generator"]))
@@ -187,7 +240,8 @@ def test_max_steps_limits_the_run():
     assert history.steps == 11
 
 
-# ----------------------------------------------------------------------------- the toy GAN
+# ------------------------------------------------------------------------- the toy GAN
+
 
 def test_toy_data_is_the_affine_gaussian():
     data, A, b = toy_gaussian_data(20000, seed=0)
@@ -215,36 +269,45 @@ def test_linear_gaussian_is_the_mean_and_covariance_of_the_outputs():
 
 def test_best_discriminator_accuracy_closed_forms():
     eye, zero = torch.eye(2), torch.zeros(2)
-    assert best_discriminator_accuracy(zero, eye, zero, eye) == pytest.approx(0.5, abs=0.003)
+    assert best_discriminator_accuracy(zero, eye, zero, eye) == pytest.approx(
+        0.5, abs=0.003
+    )
     # Equal covariances, means delta apart: accuracy Phi(delta / 2).
     for delta in (0.5, 2.0):
         phi = 0.5 * (1 + math.erf(delta / 2 / math.sqrt(2)))
         shifted = torch.tensor([delta, 0.0])
-        assert best_discriminator_accuracy(zero, eye, shifted, eye) == pytest.approx(phi, abs=0.004)
+        assert best_discriminator_accuracy(zero, eye, shifted, eye) == pytest.approx(
+            phi, abs=0.004
+        )
     with pytest.raises(ValueError, match="samples=0"):
         best_discriminator_accuracy(zero, eye, zero, eye, samples=0)
 
 
-# ----------------------------------------------------------------------------- MNIST MLPs
+# -------------------------------------------------------------------------- MNIST MLPs
+
 
 def test_mlp_variants_shapes_ranges_and_sizes():
-    G, D = mlp_gan("source")
-    assert G.noise_dim == 96
+    source = MLPGANSettings().build()
+    G, D = source.generator, source.discriminator
+    assert G.noise_dim == 96 == MLPGANSettings().noise_dim
     images = G(uniform_noise(5, 96))
     assert images.shape == (5, 1, 28, 28) and images.abs().max() <= 1
     assert D(images).shape == (5, 1)
     count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
     assert count(G) == 96 * 1024 + 1024 + 1024 * 1024 + 1024 + 1024 * 784 + 784
     assert count(D) == 784 * 256 + 256 + 256 * 256 + 256 + 257
-    G2, D2 = mlp_gan("dropout")
-    assert G2.noise_dim == 100 and sum(isinstance(m, nn.Dropout) for m in G2.modules()) == 3
+    dropout = MLPGANSettings(variant="dropout")
+    G2, D2 = dropout.build().generator, dropout.build().discriminator
+    assert dropout.noise_dim == 100 and G2.noise_dim == 100
+    assert sum(isinstance(m, nn.Dropout) for m in G2.modules()) == 3
     assert sum(isinstance(m, nn.Dropout) for m in D2.modules()) == 3
-    assert mlp_gan("source", noise_dim=10)[0].noise_dim == 10
+    assert MLPGANSettings(noise_dim=10).build().generator.noise_dim == 10
+    assert set(MLP_VARIANTS) == {"source", "dropout"}
 
 
 def test_mlp_arguments_are_checked():
     with pytest.raises(ValueError, match="variant='huge'.*allowed: source, dropout"):
-        mlp_gan("huge")
+        MLPGANSettings(variant="huge")
     with pytest.raises(ValueError, match="dropout=1.5"):
         MLPGenerator(dropout=1.5)
     with pytest.raises(ValueError, match="negative_slope=-0.1"):
@@ -253,70 +316,250 @@ def test_mlp_arguments_are_checked():
         MLPGenerator(noise_dim=0)
 
 
-def test_sample_uses_eval_mode_and_restores_training_mode():
-    torch.manual_seed(0)
-    G, _ = mlp_gan("dropout")
-    z = uniform_noise(3, 100)
-    first, second = sample(G, z), sample(G, z)
-    assert torch.equal(first, second)  # no dropout in eval mode
-    assert G.training and first.device.type == "cpu"
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"lr_d": 0}, "lr_d=0 must be positive"),
+        ({"lr_g": -1e-3}, "lr_g=-0.001 must be positive"),
+        ({"betas": (0.5, 1.0)}, r"betas=\(0.5, 1.0\) is out of range"),
+        ({"betas": (-0.1, 0.9)}, r"betas=\(-0.1, 0.9\) is out of range"),
+        ({"betas": (0.5,)}, r"betas=\(0.5,\) is out of range"),
+        ({"epochs": None}, "epochs=None, steps=None: give exactly one budget"),
+        ({"epochs": 2, "steps": 10}, "epochs=2, steps=10: give exactly one budget"),
+        ({"epochs": 0}, "epochs=0 is out of range; allowed: 1 to 1000"),
+        ({"epochs": None, "steps": 0}, r"steps=0 is out of range"),
+        ({"variant": "big"}, "variant='big' is not known; allowed: source, dropout"),
+        ({"loss": "wasserstein"}, "loss='wasserstein' is not known"),
+        ({"real_label": 0.4}, "real_label=0.4 is out of range"),
+        ({"loss": "least_squares", "real_label": 0.9}, "real_label=0.9 applies"),
+        ({"limit": 0}, "limit=0 is out of range"),
+        ({"limit": -5}, "limit=-5 is out of range"),
+        ({"limit": 100, "batch_size": 128}, "batch_size=128 is out of range"),
+        ({"noise_dim": 0}, "noise_dim=0 is out of range"),
+    ],
+)
+def test_mlp_gan_settings_name_the_bad_field(values, message):
+    with pytest.raises(ValueError, match=message):
+        MLPGANSettings(**values)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"lr_d": 0.0}, "lr_d=0.0 must be positive"),
+        ({"lr_g": 0}, "lr_g=0 must be positive"),
+        ({"betas": (0.9, 1.5)}, r"betas=\(0.9, 1.5\) is out of range"),
+        ({"epochs": 0}, "epochs=0 is out of range; allowed: 1 to 1000"),
+        ({"epochs": 1001}, "epochs=1001 is out of range"),
+        ({"batch_size": 2000}, "batch_size=2000 is out of range"),
+    ],
+)
+def test_toy_gan_settings_name_the_bad_field(values, message):
+    with pytest.raises(ValueError, match=message):
+        ToyGANSettings(**values)
+
+
+def test_settings_are_frozen_and_steps_may_replace_epochs():
+    settings = MLPGANSettings(epochs=None, steps=5)
+    assert settings.steps == 5 and settings.epochs is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.lr_d = 1.0  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ToyGANSettings().epochs = 3  # type: ignore[misc]
+
+
+def test_gan_loss_by_name():
+    assert gan_loss("bce").name == "bce"
+    assert gan_loss("bce", 0.9).name == "bce(real_label=0.9)"
+    assert gan_loss("least_squares").name == "least_squares"
+    real, fake = torch.randn(6, 1), torch.randn(6, 1)
+    for by_name, direct in (
+        (gan_loss("bce", 0.9), bce_loss(0.9)),
+        (gan_loss("least_squares"), least_squares_loss()),
+    ):
+        assert torch.equal(
+            by_name.discriminator(real, fake), direct.discriminator(real, fake)
+        )
+        assert torch.equal(by_name.generator(fake), direct.generator(fake))
+    with pytest.raises(ValueError, match="loss='hinge' is not known; allowed: bce"):
+        gan_loss("hinge")
+    with pytest.raises(ValueError, match="real_label=0.9 applies to the bce loss"):
+        gan_loss("least_squares", 0.9)
+
+
+def test_gan_module_holds_both_networks_and_generates():
+    G, D = toy_generator(), toy_discriminator()
+    pair = GAN(G, D)
+    assert pair.generator is G and pair.discriminator is D
+    z = torch.randn(4, 2)
+    assert torch.equal(pair(z), G(z))
+    keys = set(pair.state_dict())
+    assert {"generator.weight", "generator.bias", "discriminator.0.weight"} <= keys
+    assert len(list(pair.parameters())) == len(list(G.parameters())) + len(
+        list(D.parameters())
+    )
+    pair.eval()
+    assert not G.training and not D.training
+
+
+@pytest.mark.parametrize("budget_name", ["quick", "full"])
+def test_book_mlp_gan_follows_the_models_budget(monkeypatch, budget_name):
+    monkeypatch.setenv("GANBOOK_BUDGET", budget_name)
+    shared = BUDGETS["models"][budget_name]["mlp_gan"]
+    settings = book_mlp_gan()
+    assert settings == MLPGANSettings(epochs=shared["epochs"], limit=shared["limit"])
+    assert settings.variant == "source" and settings.loss == "bce"
+    lsgan = book_mlp_gan("least_squares")
+    assert lsgan.loss == "least_squares" and lsgan.epochs == shared["epochs"]
+    assert cache_path(lsgan) != cache_path(settings)
+
+
+def test_step_flops_scale_with_the_batch_and_the_generator():
+    small = MLPGANSettings(variant="dropout", batch_size=8)
+    flops = step_flops(small)
+    assert flops > 0
+    # Every matrix product has one row per image: twice the batch, twice the FLOPs.
+    doubled = step_flops(dataclasses.replace(small, batch_size=16))
+    assert doubled / flops == pytest.approx(2.0, rel=0.01)
+    assert step_flops(MLPGANSettings(batch_size=8)) > 5 * flops  # the source's big G
+    wider_noise = step_flops(dataclasses.replace(small, noise_dim=400))
+    assert wider_noise > flops
 
 
 def fake_mnist(limit, device):
-    """Stand-in digits: class k is a bright k-th band of rows on a dark background, plus noise."""
+    """Stand-in digits in [-1, 1]: class k is a bright k-th band of rows, plus noise."""
     g = torch.Generator().manual_seed(0)
     n = limit or 256
     labels = torch.arange(n) % 10
     images = torch.rand(n, 1, 28, 28, generator=g) * 0.2 - 1
     for k in range(10):
         images[labels == k, :, 2 * k + 4 : 2 * k + 6, :] = 1.0
-    return images.to(device), labels.to(device)
+    return images.to(device)
 
 
-def test_trained_mlp_gan_trains_once_then_loads(monkeypatch, tmp_path):
+@pytest.fixture
+def tiny_mnist(monkeypatch, tmp_path):
+    """A private cache folder and stand-in digits instead of MNIST."""
     monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path))
     monkeypatch.setattr(gan, "_mnist_train", fake_mnist)
-    kwargs = dict(variant="dropout", epochs=2, batch_size=64, limit=256, n_fixed=8, device="cpu", progress=False)
-    first = trained_mlp_gan(**kwargs)
+    return tmp_path
+
+
+TINY = MLPGANSettings(variant="dropout", epochs=2, batch_size=64, limit=256, n_fixed=8)
+
+
+def test_trained_mlp_gan_trains_once_then_loads(tiny_mnist):
+    first = trained(TINY, device="cpu", progress=False)
     assert not first.from_cache and first.history.steps == 8
     assert len(first.history.per_epoch["samples"]) == 2
     assert first.history.per_epoch["samples"][0].shape == (8, 1, 28, 28)
-    assert first.settings["loss"] == "bce" and first.settings["noise_dim"] == 100
-    second = trained_mlp_gan(**kwargs)
+    assert first.settings.loss == "bce" and first.settings.noise_dim == 100
+    assert isinstance(first.model, GAN) and not first.model.training
+    second = trained(TINY, device="cpu", progress=False)
     assert second.from_cache
-    assert same(weights(first.generator), weights(second.generator))
-    assert same(weights(first.discriminator), weights(second.discriminator))
+    assert same(weights(first.model.generator), weights(second.model.generator))
+    assert same(weights(first.model.discriminator), weights(second.model.discriminator))
     assert second.history.losses["g"] == first.history.losses["g"]
-    assert torch.equal(second.history.per_epoch["samples"][1], first.history.per_epoch["samples"][1])
-    other = trained_mlp_gan(least_squares_loss(), **kwargs)  # another loss: another model
-    assert not other.from_cache and other.settings["loss"] == "least_squares"
+    assert torch.equal(
+        second.history.per_epoch["samples"][1], first.history.per_epoch["samples"][1]
+    )
+    other = trained(  # another loss: another model
+        dataclasses.replace(TINY, loss="least_squares"), device="cpu", progress=False
+    )
+    assert not other.from_cache and other.settings.loss == "least_squares"
 
 
-def test_trained_mlp_gan_does_not_cache_a_diverged_run(monkeypatch, tmp_path, capsys):
-    monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path))
-    monkeypatch.setattr(gan, "_mnist_train", fake_mnist)
-    bce = bce_loss()
-    broken = GANLoss("broken", bce.discriminator, lambda scores: bce.generator(scores) * float("nan"))
-    result = trained_mlp_gan(broken, variant="dropout", epochs=1, batch_size=64, limit=256,
-                             device="cpu", progress=False)
+def test_a_steps_budget_stops_mid_epoch(tiny_mnist):
+    result = trained(
+        dataclasses.replace(TINY, epochs=None, steps=6), device="cpu", progress=False
+    )
+    assert result.history.steps == 6 and result.history.stopped is None
+    assert result.history.epochs_done == 2  # the cut epoch still gets its records
+
+
+def test_a_diverged_mlp_gan_run_is_not_cached(tiny_mnist, capsys):
+    huge = dataclasses.replace(TINY, lr_d=1e10, lr_g=1e10)  # the weights overflow
+    result = trained(huge, device="cpu", progress=False)
     assert result.history.stopped.startswith("diverged") and not result.from_cache
-    assert list(tmp_path.iterdir()) == []
+    assert "mlp_gan: not cached (diverged" in capsys.readouterr().out
+    assert list(tiny_mnist.iterdir()) == []
+    assert all(torch.isfinite(p).all() for p in result.model.parameters())
 
 
-def test_trained_mlp_gan_checks_its_arguments():
-    with pytest.raises(ValueError, match="variant='big'"):
-        trained_mlp_gan(variant="big")
-    with pytest.raises(ValueError, match="epochs=0"):
-        trained_mlp_gan(epochs=0)
-    with pytest.raises(ValueError, match=r"betas=\(0.5, 1.0\)"):
-        trained_mlp_gan(betas=(0.5, 1.0))
-    with pytest.raises(ValueError, match="lr_d=0"):
-        trained_mlp_gan(lr_d=0)
+def test_sample_uses_eval_mode_and_restores_the_mode():
+    with seeded(0):
+        G = MLPGANSettings(variant="dropout").build().generator
+    z = uniform_noise(3, 100)
+    first, second = sample(G, z), sample(G, z)
+    assert torch.equal(first, second)  # no dropout in eval mode
+    assert G.training and first.device.type == "cpu"
+    G.eval()
+    sample(G, z, batch_size=2)
+    assert not G.training
+    assert torch.allclose(sample(G, z, batch_size=2), first, atol=1e-6)  # in pieces
+
+
+# -------------------------------------------------------------- the toy GAN's settings
+
+
+def test_toy_gan_settings_through_trained_equal_the_chapters_hand_written_loop(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path))
+    data, _, _ = toy_gaussian_data(1000, seed=0)
+    # Chapter 5's loop, written out: the same seed, build order, batches and noise.
+    with seeded(0):
+        G, D = toy_generator(), toy_discriminator()
+        opt_d = torch.optim.Adam(D.parameters(), lr=0.05)
+        opt_g = torch.optim.Adam(G.parameters(), lr=0.005)
+        batches = BatchIterator(data, batch_size=8, shuffle=True, seed=0)
+        bce = bce_loss()
+
+        def step(batch):
+            real = batch[0]
+            fake = G(torch.randn(len(real), 2))
+            loss_d = bce.discriminator(D(real), D(fake.detach()))
+            opt_d.zero_grad()
+            loss_d.backward()
+            opt_d.step()
+            loss_g = bce.generator(D(fake))
+            opt_g.zero_grad()
+            loss_g.backward()
+            opt_g.step()
+            return {"d": loss_d.detach(), "g": loss_g.detach()}
+
+        history = fit(step, batches, epochs=2, models=(G, D), progress=False)
+    result = trained(ToyGANSettings(epochs=2), device="cpu", progress=False)
+    assert same(weights(G) + weights(D), weights(result.model))
+    assert result.history.losses["d"] == history.losses["d"]
+    records = result.history.per_epoch
+    assert len(records["mean"]) == len(records["d_spread"]) == 2
+    assert torch.equal(records["mean"][-1], G.bias.detach())
+    assert records["samples"][-1].shape == (300, 2)
+
+
+def test_best_discriminator_accuracy_leaves_the_global_generators_alone():
+    torch.manual_seed(5)
+    np.random.seed(5)
+    random.seed(5)
+    states = torch.get_rng_state(), np.random.get_state()[1].copy(), random.getstate()
+    eye, zero = torch.eye(2), torch.zeros(2)
+    best_discriminator_accuracy(zero, eye, zero + 1, eye, samples=1000)
+    assert torch.equal(torch.get_rng_state(), states[0])
+    assert np.array_equal(np.random.get_state()[1], states[1])
+    assert random.getstate() == states[2]
+    a = best_discriminator_accuracy(zero, eye, zero + 1, eye, samples=1000, seed=3)
+    b = best_discriminator_accuracy(zero, eye, zero + 1, eye, samples=1000, seed=3)
+    assert a == b
 
 
 def test_train_gan_adds_the_callers_epoch_records():
     run = toy_run()
-    history = train_gan(**run, epochs=2, progress=False,
-                        on_epoch_end=lambda epoch: {"mean": linear_gaussian(run["generator"])[0]})
+    history = train_gan(
+        **run,
+        epochs=2,
+        progress=False,
+        on_epoch_end=lambda epoch: {"mean": linear_gaussian(run["generator"])[0]},
+    )
     assert len(history.per_epoch["mean"]) == 2 and "samples" not in history.per_epoch
     assert torch.equal(history.per_epoch["mean"][-1], run["generator"].bias.detach())

@@ -1,8 +1,8 @@
 """The published site as a reader sees it, in headless Chromium.
 
-Uses the site in ``_build/html`` (``make book`` or CI's build), building it with the quick
-budget first if it is not there. Needs Debian's ``chromium`` and ``chromium-driver``
-(``.ci/run`` installs them).
+Uses the site in ``_build/html`` (``make book`` or CI's build), building it with the
+quick budget first if it is not there. Needs Debian's ``chromium`` and
+``chromium-driver`` (``.ci/run`` installs them).
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 
 pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER), reason="needs Debian's chromium and chromium-driver"
+    not (CHROMIUM and CHROMEDRIVER),
+    reason="needs Debian's chromium and chromium-driver",
 )
 
 
@@ -46,10 +47,18 @@ CHAPTERS = [p for p in pages() if (ROOT / f"{p}.ipynb").exists()]
 @pytest.fixture(scope="module")
 def site() -> Path:
     if not (SITE / "index.html").exists():
-        env = {**os.environ, "GANBOOK_BUDGET": os.environ.get("GANBOOK_BUDGET", "quick"), "TQDM_DISABLE": "1"}
+        env = {
+            **os.environ,
+            "GANBOOK_BUDGET": os.environ.get("GANBOOK_BUDGET", "quick"),
+            "TQDM_DISABLE": "1",
+        }
         jupyter_book = Path(sys.executable).parent / "jupyter-book"
-        subprocess.run([str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going"],
-                       check=True, env=env, cwd=ROOT)
+        subprocess.run(
+            [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going"],
+            check=True,
+            env=env,
+            cwd=ROOT,
+        )
     SHOTS.mkdir(exist_ok=True)
     return SITE
 
@@ -61,9 +70,17 @@ def browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -87,10 +104,12 @@ def open_page(browser, site: Path, page: str, width: int = 1280, height: int = 9
 
 
 def full_page_screenshot(browser, path: Path) -> None:
-    """The whole page, not just the window, so that figures far down can be looked at."""
+    """The whole page, not just the window, so figures far down can be looked at."""
     import base64
 
-    shot = browser.execute_cdp_cmd("Page.captureScreenshot", {"captureBeyondViewport": True, "format": "png"})
+    shot = browser.execute_cdp_cmd(
+        "Page.captureScreenshot", {"captureBeyondViewport": True, "format": "png"}
+    )
     path.write_bytes(base64.b64decode(shot["data"]))
 
 
@@ -109,7 +128,11 @@ class LinkParser(HTMLParser):
             self.links.append(attrs["href"])
         if tag == "script" and attrs.get("src"):
             self.assets.append(attrs["src"])
-        if tag == "link" and attrs.get("rel") in ("stylesheet", "preload") and attrs.get("href"):
+        if (
+            tag == "link"
+            and attrs.get("rel") in ("stylesheet", "preload")
+            and attrs.get("href")
+        ):
             self.assets.append(attrs["href"])
         if tag == "img" and attrs.get("src"):
             self.assets.append(attrs["src"])
@@ -125,7 +148,9 @@ def parse(path: Path) -> LinkParser:
 def test_page_loads_without_console_errors(site, browser, page):
     open_page(browser, site, page)
     assert browser.title, "page has no title"
-    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    errors = [
+        e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"
+    ]
     assert not errors, errors
     name = page.split("/")[-1]
     full_page_screenshot(browser, SHOTS / f"{name}-desktop.png")
@@ -138,7 +163,11 @@ def test_page_loads_without_console_errors(site, browser, page):
 @pytest.mark.parametrize("page", pages())
 def test_page_works_offline(site, page):
     """Every script, stylesheet and image comes from the site itself, not a CDN."""
-    external = [a for a in parse(site / f"{page}.html").assets if urlparse(a).scheme in ("http", "https")]
+    external = [
+        a
+        for a in parse(site / f"{page}.html").assets
+        if urlparse(a).scheme in ("http", "https")
+    ]
     assert not external, external
 
 
@@ -152,36 +181,48 @@ def test_internal_links_resolve(site, page):
         target = (path.parent / unquote(url.path)).resolve() if url.path else path
         assert target.exists(), f"{href} -> {target} is missing"
         if url.fragment and target.suffix == ".html":
-            assert url.fragment in parse(target).ids, f"{href}: no anchor #{url.fragment}"
+            assert url.fragment in parse(target).ids, (
+                f"{href}: no anchor #{url.fragment}"
+            )
 
 
 @pytest.mark.parametrize("page", CHAPTERS)
 def test_chapter_typesets_math_and_shows_figures(site, browser, page):
     open_page(browser, site, page)
-    typeset = browser.execute_script("return document.querySelectorAll('mjx-container').length")
+    typeset = browser.execute_script(
+        "return document.querySelectorAll('mjx-container').length"
+    )
     raw_math = browser.execute_script(
-        "return document.querySelectorAll('.math:not(:has(mjx-container))').length")
+        "return document.querySelectorAll('.math:not(:has(mjx-container))').length"
+    )
     assert typeset > 0 and raw_math == 0, f"{typeset} typeset, {raw_math} left raw"
     sizes = browser.execute_script(
         "return Array.from(document.querySelectorAll('.cell_output img'))"
-        ".map(i => i.complete ? i.naturalWidth : 0)")
+        ".map(i => i.complete ? i.naturalWidth : 0)"
+    )
     assert sizes and all(w > 0 for w in sizes), f"figures: {sizes}"
 
 
 @pytest.mark.parametrize("page", CHAPTERS)
 def test_colab_button_opens_this_chapter(site, page):
     repository = urlparse(CONFIG["repository"]["url"]).path.strip("/")
-    expected = (f"https://colab.research.google.com/github/{repository}/blob/"
-                f"{CONFIG['repository']['branch']}/{page}.ipynb")
+    expected = (
+        f"https://colab.research.google.com/github/{repository}/blob/"
+        f"{CONFIG['repository']['branch']}/{page}.ipynb"
+    )
     assert expected in parse(site / f"{page}.html").links
 
 
 @pytest.mark.parametrize("page", CHAPTERS)
 def test_widget_cells_have_a_static_stand_in(site, page):
-    """Widgets are live only with a kernel: the page says so wherever a panel would be."""
+    """Widgets are live only with a kernel: the page says so where a panel would be."""
     notebook = json.loads((ROOT / f"{page}.ipynb").read_text())
-    panels = sum("_panel(" in "".join(c["source"]) for c in notebook["cells"]
-                 if c["cell_type"] == "code" and "remove-cell" not in c["metadata"].get("tags", []))
+    panels = sum(
+        "_panel(" in "".join(c["source"])
+        for c in notebook["cells"]
+        if c["cell_type"] == "code"
+        and "remove-cell" not in c["metadata"].get("tags", [])
+    )
     text = (site / f"{page}.html").read_text(encoding="utf-8")
     assert text.count("live in Colab or JupyterLab") >= panels
     assert not re.search(r"application/vnd\.jupyter\.widget-view", text)

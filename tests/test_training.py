@@ -28,8 +28,14 @@ def regression_problem(seed: int = 0):
 
 def test_fit_trains_and_records_history():
     model, step, batches = regression_problem()
-    history = fit(step, batches, epochs=20, models=[model], progress=False,
-                  on_epoch_end=lambda epoch: {"epoch": epoch})
+    history = fit(
+        step,
+        batches,
+        epochs=20,
+        models=[model],
+        progress=False,
+        on_epoch_end=lambda epoch: {"epoch": epoch},
+    )
     assert history.steps == 80 and history.samples == 64 * 20
     assert len(history.losses["mse"]) == 80
     assert history.losses["mse"][-1] < 0.01 * history.losses["mse"][0]
@@ -64,7 +70,9 @@ def test_fit_stops_on_nan_and_restores_last_good_weights(capsys):
         return {"loss": loss}
 
     batches = BatchIterator(torch.zeros(10, 2), batch_size=1, shuffle=False)
-    history = fit(step, batches, epochs=1, models=[model], check_every=2, progress=False)
+    history = fit(
+        step, batches, epochs=1, models=[model], check_every=2, progress=False
+    )
     assert history.stopped == "diverged at step 5: loss not finite"
     assert history.steps == 5
     assert math.isnan(history.losses["loss"][-1])
@@ -105,7 +113,7 @@ def test_fit_prints_a_summary_line_when_progress_is_on(capsys):
     assert "regression: 4 steps, 64 samples in" in out and "last mse" in out
 
 
-def test_fit_stops_at_max_seconds_and_closes_the_epoch():
+def test_fit_stops_at_the_time_cap_marks_the_run_and_closes_the_epoch():
     import time as clock
 
     def slow_step(batch):
@@ -113,9 +121,15 @@ def test_fit_stops_at_max_seconds_and_closes_the_epoch():
         return {"loss": 1.0}
 
     batches = BatchIterator(torch.zeros(100, 1), batch_size=1, shuffle=False)
-    history = fit(slow_step, batches, epochs=5, max_seconds=0.2, progress=False,
-                  on_epoch_end=lambda epoch: {"epoch": epoch})
-    assert history.stopped is None
+    history = fit(
+        slow_step,
+        batches,
+        epochs=5,
+        max_seconds=0.2,
+        progress=False,
+        on_epoch_end=lambda epoch: {"epoch": epoch},
+    )
+    assert history.stopped == f"time cap of 0.2 s reached at step {history.steps}"
     assert 3 <= history.steps < 100 and history.epochs_done == 1
     assert history.per_epoch["epoch"] == [0]
     with pytest.raises(ValueError, match="max_seconds=0"):
@@ -124,12 +138,24 @@ def test_fit_stops_at_max_seconds_and_closes_the_epoch():
 
 def test_history_state_round_trip():
     model, step, batches = regression_problem()
-    history = fit(step, batches, epochs=2, progress=False, on_epoch_end=lambda e: {"w": model.weight.detach().clone()})
+    history = fit(
+        step,
+        batches,
+        epochs=2,
+        progress=False,
+        on_epoch_end=lambda e: {"w": model.weight.detach().clone()},
+    )
     again = type(history).from_state(history.state_dict())
     assert again.losses == history.losses and again.steps == history.steps
-    assert all(torch.equal(a, b) for a, b in zip(again.per_epoch["w"], history.per_epoch["w"]))
+    assert all(
+        torch.equal(a, b) for a, b in zip(again.per_epoch["w"], history.per_epoch["w"])
+    )
     assert (again.seconds, again.samples, again.epochs_done, again.stopped) == (
-        history.seconds, history.samples, history.epochs_done, history.stopped)
+        history.seconds,
+        history.samples,
+        history.epochs_done,
+        history.stopped,
+    )
 
 
 def test_the_build_can_switch_progress_bars_off():
@@ -142,13 +168,45 @@ def test_the_build_can_switch_progress_bars_off():
         "import torch\n"
         "from helpers.data import BatchIterator\n"
         "from helpers.training import fit\n"
-        "fit(lambda b: {'loss': 1.0}, BatchIterator(torch.zeros(8, 1), batch_size=2), 1, desc='bar')\n"
+        "batches = BatchIterator(torch.zeros(8, 1), batch_size=2)\n"
+        "fit(lambda b: {'loss': 1.0}, batches, 1, desc='bar')\n"
     )
     runs = {}
     for disable in ("", "1"):
         env = {k: v for k, v in os.environ.items() if k != "TQDM_DISABLE"}
         env.update({"TQDM_DISABLE": disable} if disable else {})
-        runs[disable] = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                                       text=True, check=True)
+        runs[disable] = subprocess.run(
+            [sys.executable, "-c", script],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     assert "bar:" in runs[""].stderr and "it/s" in runs[""].stderr
     assert runs["1"].stderr == "" and "bar: 4 steps" in runs["1"].stdout
+
+
+def test_seeded_repeats_draws_and_restores_the_global_generators():
+    import random
+
+    import numpy as np
+
+    from helpers.training import seeded
+
+    torch.manual_seed(5)
+    random.seed(5)
+    np.random.seed(5)
+    expected = torch.rand(3), random.random(), np.random.rand()
+    torch.manual_seed(5)
+    random.seed(5)
+    np.random.seed(5)
+    with seeded(0):
+        first = torch.rand(3)
+    with seeded(0):
+        assert torch.equal(torch.rand(3), first)
+        np.random.rand(), random.random()  # draws inside leave no trace outside
+    assert torch.equal(torch.rand(3), expected[0])
+    assert random.random() == expected[1] and np.random.rand() == expected[2]
+    with pytest.raises(ValueError, match="seed=-1"):
+        with seeded(-1):
+            pass

@@ -12,7 +12,9 @@ def test_train_panel_calls_the_action_with_current_values():
     calls = []
     lr = W.FloatSlider(value=0.1, min=0.0, max=1.0)
     epochs = W.IntSlider(value=2, min=1, max=10)
-    panel = widgets.train_panel({"lr": lr, "epochs": epochs}, lambda **kw: calls.append(kw))
+    panel = widgets.train_panel(
+        {"lr": lr, "epochs": epochs}, lambda **kw: calls.append(kw)
+    )
     assert calls == []  # nothing trains until the button is pressed
     epochs.value = 5
     panel.button.click()
@@ -23,7 +25,9 @@ def test_train_panel_calls_the_action_with_current_values():
 def test_live_panel_redraws_on_every_change():
     calls = []
     temperature = W.FloatSlider(value=1.0, min=0.1, max=2.0)
-    widgets.live_panel({"temperature": temperature}, lambda **kw: calls.append(kw["temperature"]))
+    widgets.live_panel(
+        {"temperature": temperature}, lambda **kw: calls.append(kw["temperature"])
+    )
     temperature.value = 0.5
     assert calls == [0.5]
 

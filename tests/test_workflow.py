@@ -12,10 +12,14 @@ WORKFLOW = ROOT / ".github" / "workflows" / "publish.yml"
 
 
 def test_workflow_passes_the_github_workflow_schema(tmp_path):
-    linter = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) or "check-jsonschema"
+    linter = (
+        shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+        or "check-jsonschema"
+    )
     result = subprocess.run(
         [linter, "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -25,9 +29,15 @@ def test_schema_check_catches_a_broken_workflow(tmp_path):
     broken["jobs"]["build"]["steps"][0] = {"uses": 42, "with": "nope"}
     path = tmp_path / "broken.yml"
     path.write_text(yaml.safe_dump(broken))
-    linter = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) or "check-jsonschema"
-    result = subprocess.run([linter, "--builtin-schema", "vendor.github-workflows", str(path)],
-                            capture_output=True, text=True)
+    linter = (
+        shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+        or "check-jsonschema"
+    )
+    result = subprocess.run(
+        [linter, "--builtin-schema", "vendor.github-workflows", str(path)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode != 0
 
 
@@ -39,10 +49,33 @@ def test_workflow_builds_at_full_budget_and_deploys_the_site():
     assert "make book" in runs
     uses = {step.get("uses", "").split("@")[0]: step for step in build["steps"]}
     assert uses["actions/upload-pages-artifact"]["with"]["path"] == "_build/html"
-    cached = "\n".join(step["with"]["path"] for step in build["steps"]
-                        if step.get("uses", "").startswith("actions/cache@"))
-    assert "_build/.jupyter_cache" in cached
+    cached = "\n".join(
+        step["with"]["path"]
+        for step in build["steps"]
+        if step.get("uses", "").startswith("actions/cache@")
+    )
+    assert "_build" in cached.split() and ".cache/models" in cached.split()
     deploy = workflow["jobs"]["deploy"]
     assert deploy["needs"] == "build"
-    assert any(step.get("uses", "").startswith("actions/deploy-pages") for step in deploy["steps"])
+    assert any(
+        step.get("uses", "").startswith("actions/deploy-pages")
+        for step in deploy["steps"]
+    )
     assert workflow["permissions"]["pages"] == "write"
+
+
+def test_workflow_never_restores_what_other_code_computed():
+    """The cache key covers the notebooks, helpers/ and the requirements, with no
+    fallback to the newest older entry (restore-keys)."""
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    caches = [
+        step
+        for step in workflow["jobs"]["build"]["steps"]
+        if step.get("uses", "").startswith("actions/cache@")
+    ]
+    outputs = [step for step in caches if "_build" in step["with"]["path"].split()]
+    assert len(outputs) == 1
+    key = outputs[0]["with"]["key"]
+    for covered in ("book/**", "helpers/**", "requirements.txt"):
+        assert covered in key, covered
+    assert all("restore-keys" not in step["with"] for step in caches)
