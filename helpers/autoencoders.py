@@ -25,13 +25,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .config import budget
-from .data import BatchIterator, mnist, to_unit
+from .config import budget, check_range
+from .data import BatchIterator, check_training_subset, mnist, to_unit
 from .nets import evaluating, mlp
 from .training import History, fit, seeded
 
 PIXELS = 28 * 28
-MNIST_TRAINING_DIGITS = 60_000
 
 # ----------------------------------------------------------------------------- models
 
@@ -157,31 +156,11 @@ class AutoencoderSettings:
                 f"layers={self.layers} is out of range; allowed: {PIXELS}, then one "
                 "or more sizes from 1 to 4096"
             )
-        if not 1 <= self.epochs <= 1000:
-            raise ValueError(
-                f"epochs={self.epochs} is out of range; allowed: 1 to 1000"
-            )
-        if not 0 < self.lr <= 1:
-            raise ValueError(f"lr={self.lr} is out of range; allowed: 0 < lr <= 1")
-        if not 0 <= self.weight_decay <= 1:
-            raise ValueError(
-                f"weight_decay={self.weight_decay} is out of range; allowed: 0 to 1"
-            )
-        if self.limit is not None and not 1 <= self.limit <= MNIST_TRAINING_DIGITS:
-            raise ValueError(
-                f"limit={self.limit} is out of range; allowed: 1 to "
-                f"{MNIST_TRAINING_DIGITS} (or None for all)"
-            )
-        digits = self.limit or MNIST_TRAINING_DIGITS
-        if not 1 <= self.batch_size <= digits:
-            raise ValueError(
-                f"batch_size={self.batch_size} is out of range; allowed: 1 to the "
-                f"{digits} training digits"
-            )
-        if not 0 <= self.seed < 2**32:
-            raise ValueError(
-                f"seed={self.seed} is out of range; allowed: 0 to 2**32 - 1"
-            )
+        check_range("epochs", self.epochs, 1, 1000)
+        check_range("lr", self.lr, 0, 1, low_open=True)
+        check_range("weight_decay", self.weight_decay, 0, 1)
+        check_training_subset(self.limit, self.batch_size)
+        check_range("seed", self.seed, 0, 2**32 - 1)
 
     def build(self) -> nn.Module:
         return MLPAutoencoder(self.layers) if self.kind == "mlp" else ConvAutoencoder()

@@ -11,6 +11,7 @@ Two environment variables steer the whole book:
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from types import SimpleNamespace
@@ -229,3 +230,44 @@ def get_device(prefer: str | None = None) -> torch.device:
     ):
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def check_range(
+    name: str,
+    value: float | None,
+    low: float,
+    high: float = math.inf,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+    allow_none: bool = False,
+    high_label: str | None = None,
+) -> None:
+    """Raise a ``ValueError`` naming the field and its allowed range unless ``value``
+    lies between ``low`` and ``high``, both included unless ``low_open``/``high_open``.
+
+    The settings dataclasses check every field with it. ``allow_none`` lets ``None``
+    through (a field such as ``limit`` where None means "all"); ``high_label`` names
+    the upper bound in the message instead of its value (``"the 256 training
+    digits"``). Closed ranges read ``allowed: 1 to 1000``, others as inequalities,
+    ``allowed: 0 < lr <= 1`` or ``allowed: clip > 0``.
+    """
+    if value is None and allow_none:
+        return
+    inside = value is not None and (
+        (low < value if low_open else low <= value)
+        and (value < high if high_open else value <= high)
+    )
+    if inside:
+        return
+    upper = high if high_label is None else high_label
+    if not (low_open or high_open or high == math.inf):
+        allowed = f"{low} to {upper}"
+    elif high == math.inf:
+        allowed = f"{name} {'>' if low_open else '>='} {low}"
+    else:
+        less, less_high = ("<" if low_open else "<="), ("<" if high_open else "<=")
+        allowed = f"{low} {less} {name} {less_high} {upper}"
+    if allow_none:
+        allowed += " (or None for all)"
+    raise ValueError(f"{name}={value!r} is out of range; allowed: {allowed}")

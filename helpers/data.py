@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from .config import DATA_VARIABLE, data_root, get_device
+from .config import DATA_VARIABLE, check_range, data_root, get_device
 
 MNIST_FILES = (
     "train-images-idx3-ubyte",
@@ -25,6 +25,7 @@ MNIST_FILES = (
     "t10k-images-idx3-ubyte",
     "t10k-labels-idx1-ubyte",
 )
+MNIST_TRAIN_SIZE = 60_000  # digits in MNIST's training set; a ``limit`` keeps fewer
 SCALES = ("tanh", "unit")
 
 
@@ -84,6 +85,18 @@ def mnist(
     labels = dataset.targets[:limit].clone()
     device = get_device() if device is None else torch.device(device)
     return images.to(device), labels.to(device)
+
+
+def check_training_subset(limit: int | None, batch_size: int) -> None:
+    """Check the ``limit`` of a model's settings (train on the first ``limit`` MNIST
+    training digits; None: all of them) and a ``batch_size`` that fits in them.
+
+    Raises a ``ValueError`` naming the field at fault and its allowed range.
+    """
+    check_range("limit", limit, 1, MNIST_TRAIN_SIZE, allow_none=True)
+    digits = limit or MNIST_TRAIN_SIZE
+    label = f"the {digits} training digits"
+    check_range("batch_size", batch_size, 1, digits, high_label=label)
 
 
 def fetch_file(relative_path: str, url: str) -> Path:

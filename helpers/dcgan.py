@@ -18,6 +18,7 @@ from typing import ClassVar
 import torch
 from torch import Tensor, nn
 
+from .config import check_range
 from .gan import GAN, MNISTGANSettings, gan_loss
 from .nets import dcgan_init_
 
@@ -61,11 +62,7 @@ class DCGANDiscriminator(nn.Module):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
-        if not 0 <= negative_slope < 1:
-            raise ValueError(
-                f"negative_slope={negative_slope} is out of range; "
-                "allowed: 0 <= slope < 1"
-            )
+        check_range("negative_slope", negative_slope, 0, 1, high_open=True)
         self.conv = nn.Sequential(
             nn.Conv2d(1, 32, kernel_size=5),
             nn.LeakyReLU(negative_slope),

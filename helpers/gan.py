@@ -23,8 +23,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from .config import budget
-from .data import BatchIterator, mnist, ring_of_gaussians
+from .config import budget, check_range
+from .data import BatchIterator, check_training_subset, mnist, ring_of_gaussians
 from .nets import dcgan_init_, evaluating, mlp
 from .training import History, Step, fit, seeded
 
@@ -51,10 +51,7 @@ def bce_loss(real_label: float = 1.0) -> GANLoss:
     the G loss ``ln 2``. ``real_label < 1`` is one-sided label smoothing (the fake label
     stays 0).
     """
-    if not 0.5 < real_label <= 1.0:
-        raise ValueError(
-            f"real_label={real_label} is out of range; allowed: 0.5 < real_label <= 1"
-        )
+    check_range("real_label", real_label, 0.5, 1, low_open=True)
 
     def discriminator(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
         real_loss = F.binary_cross_entropy_with_logits(
@@ -228,12 +225,6 @@ class GAN(nn.Module):
         return self.generator(z)
 
 
-def _check_positive(**values: float) -> None:
-    for name, value in values.items():
-        if not value > 0:
-            raise ValueError(f"{name}={value} must be positive")
-
-
 def _check_betas(betas: Sequence[float]) -> None:
     if len(betas) != 2 or not all(0 <= beta < 1 for beta in betas):
         raise ValueError(
@@ -324,16 +315,12 @@ class ToyGANSettings:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        _check_positive(lr_d=self.lr_d, lr_g=self.lr_g)
+        check_range("lr_d", self.lr_d, 0, low_open=True)
+        check_range("lr_g", self.lr_g, 0, low_open=True)
         _check_betas(self.betas)
-        if not 1 <= self.epochs <= 1000:
-            raise ValueError(
-                f"epochs={self.epochs} is out of range; allowed: 1 to 1000"
-            )
-        if not 1 <= self.batch_size <= self.n_data:
-            raise ValueError(
-                f"batch_size={self.batch_size} is out of range; allowed: 1 to n_data"
-            )
+        check_range("epochs", self.epochs, 1, 1000)
+        n_data = f"n_data={self.n_data}"
+        check_range("batch_size", self.batch_size, 1, self.n_data, high_label=n_data)
 
     def build(self) -> GAN:
         return GAN(toy_generator(), toy_discriminator())
@@ -395,16 +382,11 @@ class RingGANSettings:
 
     def __post_init__(self) -> None:
         gan_loss(self.loss)
-        _check_positive(lr=self.lr)
+        check_range("lr", self.lr, 0, low_open=True)
         _check_betas(self.betas)
-        if not 1 <= self.epochs <= 1000:
-            raise ValueError(
-                f"epochs={self.epochs} is out of range; allowed: 1 to 1000"
-            )
-        if not 1 <= self.batch_size <= self.points:
-            raise ValueError(
-                f"batch_size={self.batch_size} is out of range; allowed: 1 to points"
-            )
+        check_range("epochs", self.epochs, 1, 1000)
+        points = f"points={self.points}"
+        check_range("batch_size", self.batch_size, 1, self.points, high_label=points)
 
     def build(self) -> GAN:
         width = self.width
@@ -531,29 +513,19 @@ class MNISTGANSettings:
 
     def __post_init__(self) -> None:
         gan_loss(self.loss, self.real_label)
-        _check_positive(lr_d=self.lr_d, lr_g=self.lr_g)
+        check_range("lr_d", self.lr_d, 0, low_open=True)
+        check_range("lr_g", self.lr_g, 0, low_open=True)
         _check_betas(self.betas)
         if (self.epochs is None) == (self.steps is None):
             raise ValueError(
                 f"epochs={self.epochs}, steps={self.steps}: give exactly one budget"
             )
-        if self.epochs is not None and not 1 <= self.epochs <= 1000:
-            raise ValueError(
-                f"epochs={self.epochs} is out of range; allowed: 1 to 1000"
-            )
-        if self.steps is not None and not 1 <= self.steps <= 10**7:
-            raise ValueError(f"steps={self.steps} is out of range; allowed: 1 to 10**7")
-        if self.limit is not None and not 1 <= self.limit <= 60000:
-            raise ValueError(f"limit={self.limit} is out of range; allowed: 1 to 60000")
-        if not 1 <= self.batch_size <= (self.limit or 60000):
-            raise ValueError(
-                f"batch_size={self.batch_size} is out of range; allowed: 1 to the "
-                f"{self.limit or 60000} training digits"
-            )
-        if not 1 <= self.noise_dim <= 4096:
-            raise ValueError(
-                f"noise_dim={self.noise_dim} is out of range; allowed: 1 to 4096"
-            )
+        if self.epochs is not None:
+            check_range("epochs", self.epochs, 1, 1000)
+        if self.steps is not None:
+            check_range("steps", self.steps, 1, 10**7)
+        check_training_subset(self.limit, self.batch_size)
+        check_range("noise_dim", self.noise_dim, 1, 4096)
 
     def build(self) -> GAN:
         raise NotImplementedError("a subclass builds the networks")

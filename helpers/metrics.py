@@ -25,13 +25,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .config import budget
-from .data import BatchIterator, mnist, ring_centres
+from .config import budget, check_range
+from .data import BatchIterator, check_training_subset, mnist, ring_centres
 from .nets import device_of, evaluating
 from .training import History, fit
 
 N_CLASSES = 10
-MNIST_TRAIN_SIZE = 60000
 
 # ------------------------------------------------------------------------- the judge
 
@@ -48,10 +47,7 @@ class MNISTClassifier(nn.Module):
 
     def __init__(self, dropout: float = 0.3) -> None:
         super().__init__()
-        if not 0 <= dropout < 1:
-            raise ValueError(
-                f"dropout={dropout} is out of range; allowed: 0 <= dropout < 1"
-            )
+        check_range("dropout", dropout, 0, 1, high_open=True)
         self.body = nn.Sequential(
             nn.Conv2d(1, 32, 3, padding=1),
             nn.ReLU(),
@@ -89,26 +85,10 @@ class ClassifierSettings:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if not 1 <= self.epochs <= 1000:
-            raise ValueError(
-                f"epochs={self.epochs} is out of range; allowed: 1 to 1000"
-            )
-        if not self.lr > 0:
-            raise ValueError(f"lr={self.lr} is out of range; allowed: lr > 0")
-        if self.limit is not None and not 1 <= self.limit <= MNIST_TRAIN_SIZE:
-            raise ValueError(
-                f"limit={self.limit} is out of range; allowed: 1 to {MNIST_TRAIN_SIZE}"
-            )
-        digits = self.limit or MNIST_TRAIN_SIZE
-        if not 1 <= self.batch_size <= digits:
-            raise ValueError(
-                f"batch_size={self.batch_size} is out of range; allowed: 1 to the "
-                f"{digits} training digits"
-            )
-        if not 0 <= self.dropout < 1:
-            raise ValueError(
-                f"dropout={self.dropout} is out of range; allowed: 0 <= dropout < 1"
-            )
+        check_range("epochs", self.epochs, 1, 1000)
+        check_range("lr", self.lr, 0, low_open=True)
+        check_training_subset(self.limit, self.batch_size)
+        check_range("dropout", self.dropout, 0, 1, high_open=True)
 
     def build(self) -> MNISTClassifier:
         return MNISTClassifier(self.dropout)
@@ -269,10 +249,7 @@ def class_histogram(probs: Tensor) -> Tensor:
 def classes_covered(histogram: Tensor, min_share: float = 0.01) -> int:
     """The number of classes holding at least ``min_share`` of the samples (1% by
     default)."""
-    if not 0 < min_share <= 1:
-        raise ValueError(
-            f"min_share={min_share} is out of range; allowed: 0 < min_share <= 1"
-        )
+    check_range("min_share", min_share, 0, 1, low_open=True)
     total = int(histogram.sum())
     if total == 0:
         raise ValueError("histogram is empty: no samples were counted")
@@ -328,10 +305,7 @@ def count_modes(
         raise ValueError(
             f"points must be a non-empty (N, 2) matrix; got {tuple(points.shape)}"
         )
-    if not 0 < min_share <= 1:
-        raise ValueError(
-            f"min_share={min_share} is out of range; allowed: 0 < min_share <= 1"
-        )
+    check_range("min_share", min_share, 0, 1, low_open=True)
     distances = torch.cdist(points.detach().float().cpu(), ring_centres(modes, radius))
     nearest, index = distances.min(dim=1)
     good = nearest <= 3 * std

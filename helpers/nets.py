@@ -13,6 +13,8 @@ from contextlib import contextmanager
 import torch
 from torch import Tensor, nn
 
+from .config import check_range
+
 
 def mlp(
     sizes: Sequence[int],
@@ -28,14 +30,8 @@ def mlp(
     """
     if len(sizes) < 2 or any(size < 1 for size in sizes):
         raise ValueError(f"sizes={tuple(sizes)} must be two or more positive widths")
-    if not 0 <= negative_slope < 1:
-        raise ValueError(
-            f"negative_slope={negative_slope} is out of range; allowed: 0 <= slope < 1"
-        )
-    if not 0 <= dropout < 1:
-        raise ValueError(
-            f"dropout={dropout} is out of range; allowed: 0 <= dropout < 1"
-        )
+    check_range("negative_slope", negative_slope, 0, 1, high_open=True)
+    check_range("dropout", dropout, 0, 1, high_open=True)
     layers: list[nn.Module] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(n_in, n_out))

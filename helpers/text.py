@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .config import data_root
+from .config import check_range, data_root
 from .data import fetch_file
 from .training import History, Step, fit
 
@@ -428,11 +428,6 @@ def load_corpus(settings: LanguageModelSettings) -> Corpus:
     )
 
 
-def _check_range(name: str, value: float, low: float, high: float) -> None:
-    if not low <= value <= high:
-        raise ValueError(f"{name}={value} is out of range; allowed: {low} to {high}")
-
-
 @dataclass(frozen=True)
 class LanguageModelSettings:
     """A :class:`LanguageModel` trained on ``corpus`` at ``level`` for ``steps`` chunks
@@ -471,27 +466,22 @@ class LanguageModelSettings:
             raise ValueError(
                 f"level={self.level!r} is not allowed for wikitext2; allowed: word"
             )
-        _check_range("min_count", self.min_count, 1, 1000)
-        _check_range("embed_size", self.embed_size, 1, 4096)
-        _check_range("hidden_size", self.hidden_size, 1, 4096)
-        _check_range("num_layers", self.num_layers, 1, 8)
-        if not 0 <= self.dropout < 1:
-            raise ValueError(
-                f"dropout={self.dropout} is out of range; allowed: 0 <= dropout < 1"
-            )
+        check_range("min_count", self.min_count, 1, 1000)
+        check_range("embed_size", self.embed_size, 1, 4096)
+        check_range("hidden_size", self.hidden_size, 1, 4096)
+        check_range("num_layers", self.num_layers, 1, 8)
+        check_range("dropout", self.dropout, 0, 1, high_open=True)
         if self.tie_weights and self.embed_size != self.hidden_size:
             raise ValueError(
                 f"tie_weights=True needs embed_size == hidden_size; got "
                 f"embed_size={self.embed_size}, hidden_size={self.hidden_size}"
             )
-        _check_range("batch_size", self.batch_size, 1, 4096)
-        _check_range("seq_len", self.seq_len, 1, 4096)
-        if not 0 < self.lr <= 1:
-            raise ValueError(f"lr={self.lr} is out of range; allowed: 0 < lr <= 1")
-        _check_range("steps", self.steps, 1, 10**7)
-        if not self.clip > 0:
-            raise ValueError(f"clip={self.clip} is out of range; allowed: clip > 0")
-        _check_range("seed", self.seed, 0, 2**32 - 1)
+        check_range("batch_size", self.batch_size, 1, 4096)
+        check_range("seq_len", self.seq_len, 1, 4096)
+        check_range("lr", self.lr, 0, 1, low_open=True)
+        check_range("steps", self.steps, 1, 10**7)
+        check_range("clip", self.clip, 0, low_open=True)
+        check_range("seed", self.seed, 0, 2**32 - 1)
 
     def build(self) -> LanguageModel:
         return LanguageModel(

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .autoencoders import PIXELS, AutoencoderSettings, encode_all, random_codes
-from .config import budget
+from .config import budget, check_range
 from .data import BatchIterator, mnist
 from .nets import device_of, evaluating
 from .training import History, fit, seeded
@@ -149,16 +149,9 @@ class VAESettings:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if not 1 <= self.latent_size <= 512:
-            raise ValueError(
-                f"latent_size={self.latent_size} is out of range; allowed: 1 to 512"
-            )
-        if not 1 <= self.hidden <= 4096:
-            raise ValueError(
-                f"hidden={self.hidden} is out of range; allowed: 1 to 4096"
-            )
-        if not 0 <= self.beta <= 100:
-            raise ValueError(f"beta={self.beta} is out of range; allowed: 0 to 100")
+        check_range("latent_size", self.latent_size, 1, 512)
+        check_range("hidden", self.hidden, 1, 4096)
+        check_range("beta", self.beta, 0, 100)
         # The training schedule (epochs, lr, batch_size, limit, seed) is the matching
         # autoencoder's, and so are its checks.
         self.matching_autoencoder()
@@ -256,10 +249,7 @@ def latent_grid(model: VAE, n: int = 15, quantile: float = 0.95) -> Tensor:
         raise ValueError(
             f"latent_grid needs latent_size=2; the model has {model.latent_size}"
         )
-    if not 0 < quantile < 1:
-        raise ValueError(
-            f"quantile={quantile} is out of range; allowed: 0 < quantile < 1"
-        )
+    check_range("quantile", quantile, 0, 1, low_open=True, high_open=True)
     tail = (1 - quantile) / 2
     p = torch.linspace(tail, 1 - tail, n)
     values = math.sqrt(2) * torch.erfinv(2 * p - 1)

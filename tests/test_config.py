@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from helpers import config
+from helpers.config import check_range
 
 
 def test_budget_defaults_to_full(monkeypatch):
@@ -92,3 +93,44 @@ def test_device_choice_can_be_overridden():
         assert config.get_device().type == "cuda"
     elif not (torch.backends.mps.is_available()):
         assert config.get_device().type == "cpu"
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [
+        (("epochs", 0, 1, 1000), {}, "epochs=0 is out of range; allowed: 1 to 1000"),
+        (
+            ("lr", 0, 0, 1),
+            {"low_open": True},
+            r"lr=0 is out of range; allowed: 0 < lr <= 1",
+        ),
+        (
+            ("clip", -1.0, 0),
+            {"low_open": True},
+            "clip=-1.0 is out of range; allowed: clip > 0",
+        ),
+        (("dropout", 1.0, 0, 1), {"high_open": True}, "allowed: 0 <= dropout < 1"),
+        (
+            ("limit", 0, 1, 60000),
+            {"allow_none": True},
+            r"allowed: 1 to 60000 \(or None for all\)",
+        ),
+        (
+            ("batch_size", 300, 1, 256),
+            {"high_label": "the 256 training digits"},
+            "allowed: 1 to the 256 training digits",
+        ),
+        (("seed", None, 0, 9), {}, "seed=None is out of range"),
+    ],
+)
+def test_check_range_names_the_field_and_its_range(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        check_range(*args, **kwargs)
+
+
+def test_check_range_accepts_values_inside_and_none_when_allowed():
+    check_range("epochs", 1, 1, 1000)
+    check_range("epochs", 1000, 1, 1000)
+    check_range("lr", 1, 0, 1, low_open=True)
+    check_range("limit", None, 1, 60000, allow_none=True)
+    check_range("clip", 1e9, 0, low_open=True)

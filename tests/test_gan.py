@@ -319,8 +319,8 @@ def test_mlp_arguments_are_checked():
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"lr_d": 0}, "lr_d=0 must be positive"),
-        ({"lr_g": -1e-3}, "lr_g=-0.001 must be positive"),
+        ({"lr_d": 0}, "lr_d=0 is out of range; allowed: lr_d > 0"),
+        ({"lr_g": -1e-3}, "lr_g=-0.001 is out of range; allowed: lr_g > 0"),
         ({"betas": (0.5, 1.0)}, r"betas=\(0.5, 1.0\) is out of range"),
         ({"betas": (-0.1, 0.9)}, r"betas=\(-0.1, 0.9\) is out of range"),
         ({"betas": (0.5,)}, r"betas=\(0.5,\) is out of range"),
@@ -346,8 +346,8 @@ def test_mlp_gan_settings_name_the_bad_field(values, message):
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"lr_d": 0.0}, "lr_d=0.0 must be positive"),
-        ({"lr_g": 0}, "lr_g=0 must be positive"),
+        ({"lr_d": 0.0}, "lr_d=0.0 is out of range; allowed: lr_d > 0"),
+        ({"lr_g": 0}, "lr_g=0 is out of range; allowed: lr_g > 0"),
         ({"betas": (0.9, 1.5)}, r"betas=\(0.9, 1.5\) is out of range"),
         ({"epochs": 0}, "epochs=0 is out of range; allowed: 1 to 1000"),
         ({"epochs": 1001}, "epochs=1001 is out of range"),
