@@ -13,7 +13,7 @@ INPUTS = $(BUDGET) $$(cat $$(find helpers -name '*.py' | LC_ALL=C sort) | sha256
 
 .PHONY: install book test lab clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed node_modules/.installed
 
 # No "|| true" and no pipe that hides pip's exit status: a failed install stops here.
 $(VENV)/.installed: requirements.txt pyproject.toml
@@ -23,13 +23,20 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -c "import torch, torchvision, helpers; print('torch', torch.__version__, '| torchvision', torchvision.__version__)"
 	touch $@
 
+# The page's JavaScript (onnxruntime-web), exactly as package-lock.json pins it.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 book: install
 	@inputs="$(INPUTS)"; \
 	if [ -f _build/.inputs ] && [ "$$(cat _build/.inputs)" != "$$inputs" ]; then \
 		echo "the budget or helpers/ changed since the last build ($$(cat _build/.inputs) -> $$inputs): executing every chapter again"; \
 		rm -rf _build; fi
 	# Progress bars are for live readers; the pages keep fit()'s one-line summary instead.
-	GANBOOK_BUDGET=$(BUDGET) TQDM_DISABLE=1 $(BIN)/jupyter-book build . -W -n --keep-going
+	# The chapters export what their kernel-free panels need into _build/page-assets.
+	GANBOOK_BUDGET=$(BUDGET) TQDM_DISABLE=1 GANBOOK_PAGE_ASSETS=$(CURDIR)/_build/page-assets \
+		$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "$(INPUTS)" > _build/.inputs
 
 test: install

@@ -8,30 +8,26 @@ quick budget first if it is not there. Needs Debian's ``chromium`` and
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
 import yaml
+from sitekit import (
+    SITE,
+    full_page_screenshot,
+    needs_chromium,
+    open_page,
+    severe_console_messages,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-SITE = ROOT / "_build" / "html"
-SHOTS = SITE / "_screenshots"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER),
-    reason="needs Debian's chromium and chromium-driver",
-)
+pytestmark = needs_chromium
 
 
 def pages() -> list[str]:
@@ -42,75 +38,7 @@ def pages() -> list[str]:
 
 
 CHAPTERS = [p for p in pages() if (ROOT / f"{p}.ipynb").exists()]
-
-
-@pytest.fixture(scope="module")
-def site() -> Path:
-    if not (SITE / "index.html").exists():
-        env = {
-            **os.environ,
-            "GANBOOK_BUDGET": os.environ.get("GANBOOK_BUDGET", "quick"),
-            "TQDM_DISABLE": "1",
-        }
-        jupyter_book = Path(sys.executable).parent / "jupyter-book"
-        subprocess.run(
-            [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going"],
-            check=True,
-            env=env,
-            cwd=ROOT,
-        )
-    SHOTS.mkdir(exist_ok=True)
-    return SITE
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
-
-
-def open_page(browser, site: Path, page: str, width: int = 1280, height: int = 900):
-    browser.set_window_size(width, height)
-    browser.get((site / f"{page}.html").as_uri())
-    # MathJax typesets after load; wait until it says it is done (or there is no math).
-    browser.set_script_timeout(30)
-    browser.execute_async_script("""
-        const done = arguments[arguments.length - 1];
-        if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-            MathJax.startup.promise.then(() => done(true));
-        } else { done(false); }
-    """)
-    return browser
-
-
-def full_page_screenshot(browser, path: Path) -> None:
-    """The whole page, not just the window, so figures far down can be looked at."""
-    import base64
-
-    shot = browser.execute_cdp_cmd(
-        "Page.captureScreenshot", {"captureBeyondViewport": True, "format": "png"}
-    )
-    path.write_bytes(base64.b64decode(shot["data"]))
+SHOTS = SITE / "_screenshots"
 
 
 class LinkParser(HTMLParser):
@@ -145,16 +73,14 @@ def parse(path: Path) -> LinkParser:
 
 
 @pytest.mark.parametrize("page", pages())
-def test_page_loads_without_console_errors(site, browser, page):
-    open_page(browser, site, page)
+def test_page_loads_without_console_errors(base_url, browser, page):
+    open_page(browser, base_url, page)
     assert browser.title, "page has no title"
-    errors = [
-        e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"
-    ]
+    errors = severe_console_messages(browser)
     assert not errors, errors
     name = page.split("/")[-1]
     full_page_screenshot(browser, SHOTS / f"{name}-desktop.png")
-    open_page(browser, site, page, width=390, height=844)
+    open_page(browser, base_url, page, width=390, height=844)
     full_page_screenshot(browser, SHOTS / f"{name}-phone.png")
     width = browser.execute_script("return document.documentElement.scrollWidth")
     assert width <= 390 + 1, f"the page scrolls sideways on a phone ({width}px wide)"
@@ -187,8 +113,8 @@ def test_internal_links_resolve(site, page):
 
 
 @pytest.mark.parametrize("page", CHAPTERS)
-def test_chapter_typesets_math_and_shows_figures(site, browser, page):
-    open_page(browser, site, page)
+def test_chapter_typesets_math_and_shows_figures(base_url, browser, page):
+    open_page(browser, base_url, page)
     typeset = browser.execute_script(
         "return document.querySelectorAll('mjx-container').length"
     )

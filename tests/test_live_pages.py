@@ -1,0 +1,184 @@
+"""The kernel-free panels of the published page, moved as a reader would move them.
+
+Every page is served over HTTP on 127.0.0.1 and opened in headless Chromium. On each
+chapter page every control of every live panel is moved (a slider to another value, a
+button clicked, a canvas pressed) and the figure or numbers it drives must change; the
+page must log no error and fetch nothing from outside the site. Generators running in
+the browser must give PyTorch's outputs for the inputs the build stored beside them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import yaml
+from sitekit import (
+    ROOT,
+    SITE,
+    needs_chromium,
+    open_page,
+    outside_requests,
+    severe_console_messages,
+)
+
+pytestmark = needs_chromium
+
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+CHAPTERS = [
+    chapter["file"]
+    for part in TOC["parts"]
+    for chapter in part["chapters"]
+    if (ROOT / f"{chapter['file']}.ipynb").exists()
+]
+# Chapters whose page has a kernel-free panel; every chapter from 2 on will.
+LIVE_CHAPTERS = ["book/04_gan_maths"]
+PANEL = re.compile(r'data-panel="([a-z0-9_-]+)"')
+
+# Reads a signature of everything a panel shows: its canvases' pixels and its readouts.
+SIGNATURE = """
+const panel = arguments[0];
+const canvases = Array.from(panel.querySelectorAll('canvas')).map(c => c.toDataURL());
+const readouts = Array.from(panel.querySelectorAll('[data-readout]'))
+    .map(r => r.textContent);
+return JSON.stringify([canvases, readouts]);
+"""
+
+# Moves one control as a reader would, then waits until the panel has drawn again.
+MOVE = """
+const [panel, control, done] = arguments;
+const before = Number(panel.dataset.renders || 0);
+if (control.tagName === 'INPUT' && control.type === 'range') {
+    const low = Number(control.min), high = Number(control.max);
+    const now = Number(control.value);
+    control.value = String(Math.abs(now - high) > Math.abs(now - low) ? high : low);
+    control.dispatchEvent(new Event('input', {bubbles: true}));
+    control.dispatchEvent(new Event('change', {bubbles: true}));
+} else if (control.tagName === 'CANVAS') {
+    const box = control.getBoundingClientRect();
+    const at = {clientX: box.left + 0.27 * box.width,
+                clientY: box.top + 0.71 * box.height,
+                bubbles: true, pointerId: 1, isPrimary: true};
+    control.dispatchEvent(new PointerEvent('pointerdown', at));
+    control.dispatchEvent(new PointerEvent('pointerup', at));
+} else {
+    control.click();
+}
+const started = performance.now();
+(function wait() {
+    if (Number(panel.dataset.renders || 0) > before) done(true);
+    else if (performance.now() - started > 30000) done(false);
+    else setTimeout(wait, 20);
+})();
+"""
+
+
+def live_pages() -> list[str]:
+    return [
+        page
+        for page in CHAPTERS
+        if PANEL.search((SITE / f"{page}.html").read_text(encoding="utf-8"))
+    ]
+
+
+def test_the_chapters_that_should_have_live_panels_have_them(site):
+    with_panels = {
+        page
+        for page in CHAPTERS
+        if PANEL.search((site / f"{page}.html").read_text(encoding="utf-8"))
+    }
+    assert set(LIVE_CHAPTERS) <= with_panels
+
+
+@pytest.mark.parametrize("page", LIVE_CHAPTERS)
+def test_every_control_changes_what_it_drives(base_url, browser, page):
+    open_page(browser, base_url, page)
+    panels = browser.find_elements("css selector", ".ganbook-live[data-panel]")
+    assert panels, "no live panel on the page"
+    moved = 0
+    for panel in panels:
+        name = panel.get_attribute("data-panel")
+        assert panel.get_attribute("data-ready") == "true", f"{name} did not start"
+        controls = panel.find_elements("css selector", "[data-control]")
+        assert controls, f"{name} has no control"
+        for control in controls:
+            label = control.get_attribute("data-control")
+            browser.execute_script("arguments[0].scrollIntoView()", control)
+            before = browser.execute_script(SIGNATURE, panel)
+            redrawn = browser.execute_async_script(MOVE, panel, control)
+            assert redrawn, f"{name}: moving {label} drew nothing within 30 s"
+            after = browser.execute_script(SIGNATURE, panel)
+            assert after != before, f"{name}: moving {label} changed nothing"
+            moved += 1
+    assert moved >= 1
+    assert not severe_console_messages(browser)
+    assert not outside_requests(browser, base_url)
+
+
+def test_gan_maths_panel_computes_what_helpers_compute(site, base_url, browser):
+    """The page's KLs, JSD and max_D V equal helpers.divergences' at the settings the
+    build stored (same grid, same trapezoid rule)."""
+    reference = json.loads(
+        (site / "_static/live/data/gan-maths-reference.json").read_text()
+    )["reference"]
+    open_page(browser, base_url, "book/04_gan_maths")
+    panel = browser.find_element(
+        "css selector", '.ganbook-live[data-panel="gan-maths"]'
+    )
+    for entry in reference:
+        values = json.loads(
+            browser.execute_script(
+                "arguments[0].ganbookSet(arguments[1]);"
+                "return arguments[0].querySelector('[data-readout]').dataset.values;",
+                panel,
+                entry["settings"],
+            )
+        )
+        for key in ("kl_data_g", "kl_g_data", "jsd", "max_v"):
+            assert values[key] == pytest.approx(entry[key], abs=1e-6), (key, entry)
+
+
+def test_generators_in_the_browser_match_pytorch(site, base_url, browser):
+    """For the inputs the build stored beside each model, the page's onnxruntime-web
+    gives PyTorch's outputs within the stated tolerance (float16 weights included)."""
+    checks = sorted((site / "_static/live/data").glob("*.check.json"))
+    if not checks:
+        pytest.skip("no chapter with an in-browser generator yet")
+    open_page(browser, base_url, "book/04_gan_maths")
+    for path in checks:
+        name = path.name.removesuffix(".check.json")
+        result = browser.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "window.ganbookLive.check(arguments[0]).then(done,"
+            " e => done({error: String(e)}));",
+            name,
+        )
+        assert "error" not in result, result
+        assert result["size"] > 0
+        assert result["gap"] <= result["tolerance"], (name, result)
+    assert not severe_console_messages(browser)
+    assert not outside_requests(browser, base_url)
+
+
+def test_every_panel_on_a_page_has_its_module_and_assets(site):
+    for page in live_pages():
+        text = (site / f"{page}.html").read_text(encoding="utf-8")
+        for panel in PANEL.findall(text):
+            assert (site / "_static/live/panels" / f"{panel}.js").exists(), panel
+    assert (site / "_static/ort/ort.wasm.bundle.min.mjs").exists()
+    assert (site / "_static/ort/ort-wasm-simd-threaded.wasm").exists()
+
+
+def test_no_page_asset_is_left_unused(site):
+    """Every exported file is named by some page's panel options or is a model's check
+    (so the site carries no stale exports from older code)."""
+    data = site / "_static/live/data"
+    text = " ".join(
+        (site / f"{page}.html").read_text(encoding="utf-8") for page in CHAPTERS
+    )
+    for path in data.glob("*"):
+        stem = path.name.split(".")[0]
+        if path.name.endswith(".check.json"):
+            continue
+        assert stem in text, f"{path.name} is exported but no page uses it"
