@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import gzip
 import os
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ import threading
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 
@@ -149,3 +151,38 @@ def outside_requests(browser, base_url: str) -> list[str]:
         for name in names
         if not name.startswith(base_url) and not name.startswith("data:")
     ]
+
+
+# GitHub Pages gzips text; images, fonts, wasm and models go as they are.
+TEXT_TYPES = (".html", ".js", ".mjs", ".css", ".json", ".svg", ".txt", ".map")
+RUNTIME = "/_static/ort/"
+
+
+def page_weight(browser, base_url: str) -> dict:
+    """What the open page fetched on its first load, read from the browser's resource
+    timing and measured on the site's files: ``bytes`` as files, ``gzip_bytes`` as a
+    host that compresses text sends them. The in-browser runtime and ``.onnx`` models
+    are left out: they load only when a reader first touches their control."""
+    names = browser.execute_script(
+        "return [performance.getEntriesByType('navigation')[0],"
+        " ...performance.getEntriesByType('resource')].map(e => e.name)"
+    )
+    files, plain, packed = set(), 0, 0
+    for name in names:
+        if not name.startswith(base_url):
+            continue
+        path = unquote(urlparse(name).path)
+        if RUNTIME in path or path.endswith(".onnx"):
+            continue
+        file = SITE / path.lstrip("/")
+        if path.endswith("/") or file.is_dir():
+            file = file / "index.html"
+        if file in files or not file.is_file():
+            continue
+        files.add(file)
+        data = file.read_bytes()
+        plain += len(data)
+        packed += (
+            len(gzip.compress(data, 6)) if file.suffix in TEXT_TYPES else len(data)
+        )
+    return {"bytes": plain, "gzip_bytes": packed, "requests": len(files)}

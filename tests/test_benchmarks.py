@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sitekit import needs_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,3 +98,22 @@ def test_compare_generators_prints_the_chapter_table_as_json(tmp_path):
     assert table["mlp_gan_flops"] > 0
     steps = {row["generator"]: row["training_steps"] for row in table["rows"]}
     assert steps["DCGAN"] == table["dcgan_steps"] and steps[names[0]] is None
+
+
+@needs_chromium
+def test_page_speed_prints_weights_and_in_page_speeds(site, tmp_path):
+    out = tmp_path / "page.json"
+    text = run_script(
+        "page_speed.py", "--repeats", "2", "--json", str(out), cache=tmp_path
+    )
+    report = json.loads(out.read_text())
+    chapters = sorted(p.stem for p in (ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
+    assert sorted(page.split("/")[-1] for page in report["pages"]) == chapters
+    for page, figures in report["pages"].items():
+        assert 0 < figures["gzip_bytes"] < figures["bytes"], page
+        assert f"| {page} |" in text
+    assert report["runtime_bytes"] > 1_000_000
+    assert report["maths_redraw"]["median_ms"] > 0
+    for name, figures in report["models"].items():
+        assert figures["batch_1_ms"] > 0 and figures["batch_64_ms"] > 0, name
+        assert f"| {name} |" in text

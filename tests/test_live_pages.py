@@ -20,6 +20,7 @@ from sitekit import (
     needs_chromium,
     open_page,
     outside_requests,
+    page_weight,
     severe_console_messages,
 )
 
@@ -182,3 +183,18 @@ def test_no_page_asset_is_left_unused(site):
         if path.name.endswith(".check.json"):
             continue
         assert stem in text, f"{path.name} is exported but no page uses it"
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_first_load_stays_under_three_megabytes(base_url, browser, page):
+    """A chapter page's first load as the host sends it (text gzipped), without the
+    in-browser runtime and the models, which wait for the reader's first touch."""
+    browser.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+    open_page(browser, base_url, page)
+    weight = page_weight(browser, base_url)
+    assert weight["requests"] > 3
+    assert weight["gzip_bytes"] <= 3 * 2**20, weight
+    fetched = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+    )
+    assert not [n for n in fetched if n.endswith((".onnx", ".wasm"))], fetched
