@@ -11,6 +11,8 @@ Shared building blocks first:
 - ``cache``: ``trained(settings)``, the one way to get a trained model of any family.
 - ``plots``: figures and tables.
 - ``widgets``: control panels.
+- ``page``: what the published page runs without a kernel (ONNX generators, recorded
+  runs, the place of a live panel).
 
 Then one module per model family, in the order the chapters meet them: ``autoencoders``
 (chapter 2), ``vae`` (3), ``divergences`` (4), ``gan`` (5-7: losses, the loop, the toy,
@@ -25,6 +27,12 @@ the chapter also calls once at its budget's settings, so the reader sees (and ma
 what a control does, and the widget path is the path the build executes. The helpers
 provide what such a function is made of (``trained``, the measures, the figures), never
 the action itself.
+
+The published page has no kernel, so each chapter also exports, in a cell right after
+the one that computed them, the models and runs its kernel-free panels show
+(``page.export_onnx``, ``export_json``, ``export_png``) and places the panel
+(``page.live``); the panel's drawing lives in the site's script
+(``_ext/static/live/panels/``).
 """
 
 __version__ = "0.2.0"
