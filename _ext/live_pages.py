@@ -29,7 +29,9 @@ PANEL = re.compile(r'data-panel="([a-z0-9_-]+)"')
 
 
 def assets_folder() -> Path:
-    return Path(os.environ.get("GANBOOK_PAGE_ASSETS") or ROOT / "_build" / "page-assets")
+    return Path(
+        os.environ.get("GANBOOK_PAGE_ASSETS") or ROOT / "_build" / "page-assets"
+    )
 
 
 def _add_static(app) -> None:

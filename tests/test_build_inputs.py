@@ -29,8 +29,17 @@ parts:
 
 @pytest.fixture
 def small_book(tmp_path):
-    for name in ("_config.yml", "Makefile", "pyproject.toml", "requirements.txt"):
+    for name in (
+        "_config.yml",
+        "Makefile",
+        "pyproject.toml",
+        "requirements.txt",
+        "package.json",
+        "package-lock.json",
+    ):
         shutil.copy2(ROOT / name, tmp_path / name)
+    # the page's runtime as make install left it (npm ci)
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
     for folder in ("_ext", "helpers"):
         shutil.copytree(
             ROOT / folder,
@@ -61,7 +70,8 @@ def make_book(folder: Path, budget: str = "quick") -> str:
     environment = {**os.environ, "GANBOOK_BUDGET": budget}
     result = subprocess.run(
         # the test uses this environment as it is: install counts as done
-        ["make", "book", f"VENV={VENV}", "-o", f"{VENV}/.installed"],
+        ["make", "book", f"VENV={VENV}", "-o", f"{VENV}/.installed"]
+        + ["-o", "node_modules/.installed"],
         cwd=folder,
         env=environment,
         capture_output=True,

@@ -250,8 +250,10 @@ def test_decoded_samples_come_from_both_decoders_in_tanh_scale():
         torch.randn(10, autoencoder.code_size, generator=generator)
         z = torch.randn(10, vae.latent_size, generator=generator)
         expected = vae.decode(z) * 2 - 1
-    assert torch.allclose(vae_images, expected)
+    # batches of 4 against one batch of 10: the same numbers up to summation order
+    assert torch.allclose(vae_images, expected, atol=1e-6)
     again = v.decoded_samples(
         autoencoder, vae, real, 10, torch.Generator().manual_seed(7)
     )
-    assert torch.equal(again[0], ae_images) and torch.equal(again[1], vae_images)
+    assert torch.allclose(again[0], ae_images, atol=1e-6)
+    assert torch.allclose(again[1], vae_images, atol=1e-6)

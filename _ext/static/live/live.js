@@ -36,7 +36,11 @@ export function ort() {
     ortModule = import(new URL("ort.wasm.bundle.min.mjs", ortFolder).href).then(
       (module) => {
         module.env.wasm.numThreads = 1;
-        module.env.wasm.wasmPaths = ortFolder.href;
+        // Only the binary's address: the bundle carries its own glue code, which a
+        // folder prefix would send it to fetch as a separate file.
+        module.env.wasm.wasmPaths = {
+          wasm: new URL("ort-wasm-simd-threaded.wasm", ortFolder).href,
+        };
         return module;
       },
     );

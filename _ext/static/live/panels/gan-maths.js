@@ -47,7 +47,7 @@ function axes(ctx, box, view, yRange, yLabel) {
   ctx.strokeRect(box.left, box.top, box.width, box.height);
   ctx.fillStyle = "#444";
   ctx.font = "11px sans-serif";
-  ctx.fillText(yLabel, box.left + 4, box.top + 12);
+  ctx.fillText(yLabel, box.left, box.top - 4);  // above the box, clear of the curves
   ctx.fillText(view[0].toFixed(1), box.left, box.top + box.height + 12);
   const right = view[1].toFixed(1);
   ctx.fillText(right, box.left + box.width - ctx.measureText(right).width, box.top + box.height + 12);
@@ -102,8 +102,8 @@ export function mount(element, options, live) {
       Math.max(state.meanData + 4 * state.stdData, state.meanG + 4 * state.stdG),
     ];
     ctx.clearRect(0, 0, W, H);
-    const top = { left: 36, top: 6, width: W - 44, height: 180 };
-    const bottom = { left: 36, top: 212, width: W - 44, height: 90 };
+    const top = { left: 36, top: 16, width: W - 44, height: 172 };
+    const bottom = { left: 36, top: 222, width: W - 44, height: 82 };
     const p = Array.from(m.logP, Math.exp);
     const q = Array.from(m.logQ, Math.exp);
     let peak = 0;
@@ -118,9 +118,11 @@ export function mount(element, options, live) {
     const d = Array.from(m.logit, (t) => 1 / (1 + Math.exp(-t)));
     curve(ctx, bottom, view, [-0.05, 1.05], m.x, d, "#000", [6, 4]);
     readout.textContent =
-      `KL(P_data || P_G) = ${m.klPQ.toFixed(4)}   KL(P_G || P_data) = ${m.klQP.toFixed(4)}\n` +
-      `JSD = ${m.jsd.toFixed(4)}   max_D V = ${m.value.toFixed(4)}   ` +
-      `-log 4 + 2 JSD = ${(-Math.log(4) + 2 * m.jsd).toFixed(4)}`;
+      `KL(P_data ‖ P_G) = ${m.klPQ.toFixed(4)}\n` +
+      `KL(P_G ‖ P_data) = ${m.klQP.toFixed(4)}\n` +
+      `JSD = ${m.jsd.toFixed(4)}\n` +
+      `max_D V = ${m.value.toFixed(4)}   (−log 4 + 2 JSD = ` +
+      `${(-Math.log(4) + 2 * m.jsd).toFixed(4)})`;
     readout.dataset.values = JSON.stringify({
       kl_data_g: m.klPQ, kl_g_data: m.klQP, jsd: m.jsd, max_v: m.value,
     });
