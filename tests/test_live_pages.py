@@ -34,7 +34,7 @@ CHAPTERS = [
     if (ROOT / f"{chapter['file']}.ipynb").exists()
 ]
 # Chapters whose page has a kernel-free panel; every chapter from 2 on will.
-LIVE_CHAPTERS = ["book/04_gan_maths"]
+LIVE_CHAPTERS = ["book/02_autoencoders", "book/04_gan_maths", "book/09_text_lstm"]
 PANEL = re.compile(r'data-panel="([a-z0-9_-]+)"')
 
 # Reads a signature of everything a panel shows: its canvases' pixels and its readouts.
@@ -138,6 +138,26 @@ def test_gan_maths_panel_computes_what_helpers_compute(site, base_url, browser):
         )
         for key in ("kl_data_g", "kl_g_data", "jsd", "max_v"):
             assert values[key] == pytest.approx(entry[key], abs=1e-6), (key, entry)
+
+
+def test_text_samples_panel_computes_the_models_probabilities(site, base_url, browser):
+    """The page's softmax(logits / T) over the first token after the prompt equals
+    PyTorch's over the whole vocabulary (the build stored it beside the logits)."""
+    data = json.loads((site / "_static/live/data/text-samples.json").read_text())
+    open_page(browser, base_url, "book/09_text_lstm")
+    panel = browser.find_element(
+        "css selector", '.ganbook-live[data-panel="text-samples"]'
+    )
+    for level, entry in data["levels"].items():
+        for temperature, expected in zip(data["temperatures"], entry["check"]):
+            values = json.loads(
+                browser.execute_script(
+                    "return arguments[0].ganbookSet(arguments[1]);",
+                    panel,
+                    {"level": level, "temperature": temperature},
+                )
+            )
+            assert values == pytest.approx(expected, abs=2e-3), (level, temperature)
 
 
 def test_generators_in_the_browser_match_pytorch(site, base_url, browser):
