@@ -34,7 +34,13 @@ CHAPTERS = [
     if (ROOT / f"{chapter['file']}.ipynb").exists()
 ]
 # Chapters whose page has a kernel-free panel; every chapter from 2 on will.
-LIVE_CHAPTERS = ["book/02_autoencoders", "book/04_gan_maths", "book/09_text_lstm"]
+LIVE_CHAPTERS = [
+    "book/02_autoencoders",
+    "book/03_vae",
+    "book/04_gan_maths",
+    "book/08_dcgan",
+    "book/09_text_lstm",
+]
 PANEL = re.compile(r'data-panel="([a-z0-9_-]+)"')
 
 # Reads a signature of everything a panel shows: its canvases' pixels and its readouts.
@@ -180,6 +186,28 @@ def test_generators_in_the_browser_match_pytorch(site, base_url, browser):
         assert result["gap"] <= result["tolerance"], (name, result)
     assert not severe_console_messages(browser)
     assert not outside_requests(browser, base_url)
+
+
+# The runtime (ort.wasm.bundle.min.mjs, ort-wasm-*.wasm) and the models, by name.
+HEAVY = re.compile(r"\.onnx|\.wasm")
+RESOURCES = "return performance.getEntriesByType('resource').map(e => e.name)"
+
+
+@pytest.mark.parametrize("page", ["book/03_vae", "book/08_dcgan"])
+def test_models_load_only_when_touched(base_url, browser, page):
+    """A page's first load fetches no model and no runtime; the first touch of a
+    control that runs a model fetches both."""
+    browser.get_log("browser")  # what earlier pages logged is not this page's
+    open_page(browser, base_url, page)
+    fetched = browser.execute_script(RESOURCES)
+    assert not [name for name in fetched if HEAVY.search(name)], fetched
+    panel = browser.find_element("css selector", ".ganbook-live[data-panel]")
+    control = panel.find_element("css selector", "[data-control]")
+    browser.execute_script("arguments[0].scrollIntoView()", control)
+    assert browser.execute_async_script(MOVE, panel, control)
+    fetched = browser.execute_script(RESOURCES)
+    assert any(name.endswith(".onnx") for name in fetched), fetched
+    assert not severe_console_messages(browser)
 
 
 def test_every_panel_on_a_page_has_its_module_and_assets(site):
