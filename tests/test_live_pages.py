@@ -33,7 +33,12 @@ CHAPTERS = [
     if (ROOT / f"{chapter['file']}.ipynb").exists()
 ]
 # Chapters whose page has a kernel-free panel; every chapter from 2 on will.
-LIVE_CHAPTERS = ["book/04_gan_maths"]
+LIVE_CHAPTERS = [
+    "book/04_gan_maths",
+    "book/05_toy_gan",
+    "book/06_mnist_gan",
+    "book/07_lsgan",
+]
 PANEL = re.compile(r'data-panel="([a-z0-9_-]+)"')
 
 # Reads a signature of everything a panel shows: its canvases' pixels and its readouts.
