@@ -7,6 +7,8 @@
   ``_static/ort/``: the site serves its own runtime, no CDN.
 - Copies what the chapters exported while the build executed them (the folder in
   ``GANBOOK_PAGE_ASSETS``, see ``helpers/page.py``) to ``_static/live/data/``.
+- Copies the page scripts again after every build, even one that wrote no page (Sphinx
+  copies static files only when it writes a page).
 - Fails the build when a page names a panel that has no module, or when the runtime is
   not installed.
 """
@@ -42,6 +44,9 @@ def _copy_assets(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
     static = Path(app.outdir) / "_static"
+    # The page scripts again: Sphinx copies static files only when some page was
+    # written, so a change to a panel alone would otherwise not reach the site.
+    shutil.copytree(STATIC / "live", static / "live", dirs_exist_ok=True)
     missing = [name for name in ORT_FILES if not (ORT_DIST / name).exists()]
     if missing:
         raise ExtensionError(

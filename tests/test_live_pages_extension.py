@@ -43,6 +43,9 @@ def test_runtime_and_exports_are_copied_into_the_site(site):
     live_pages._copy_assets(fake_app(site), None)
     for name in live_pages.ORT_FILES:
         assert (site / "_static/ort" / name).read_bytes() == b"runtime"
+    assert (site / "_static/live/live.js").read_bytes() == (
+        live_pages.STATIC / "live/live.js"
+    ).read_bytes()
     data = sorted(p.name for p in (site / "_static/live/data").iterdir())
     assert data == ["frames.json"]  # no stale export, no half-written file
 
