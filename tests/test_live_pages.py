@@ -240,3 +240,37 @@ def test_first_load_stays_under_three_megabytes(base_url, browser, page):
         "return performance.getEntriesByType('resource').map(e => e.name)"
     )
     assert not [n for n in fetched if n.endswith((".onnx", ".wasm"))], fetched
+
+
+TOY_STEPS = """
+const done = arguments[arguments.length - 1];
+(async () => {
+  const live = window.ganbookLive;
+  const m = await import(new URL('panels/toy-gan-train.js', live.assetUrl('../')).href);
+  const check = await live.json('toy-gan-train-check');
+  const p = m.fromLists(check.start);
+  const [adamD, adamG] = [m.newAdam(), m.newAdam()];
+  const hp = {lrD: check.lr_d, lrG: check.lr_g, betas: check.betas};
+  let gap = 0;
+  check.real.forEach((real, k) => {
+    const loss = m.trainStep(p, adamD, adamG, real, check.noise[k], hp);
+    gap = Math.max(gap, Math.abs(loss.d - check.losses[k].d),
+                   Math.abs(loss.g - check.losses[k].g));
+  });
+  const end = m.fromLists(check.end);
+  for (const key of Object.keys(end)) {
+    end[key].forEach((w, i) => { gap = Math.max(gap, Math.abs(w - p[key][i])); });
+  }
+  return {gap, steps: check.real.length};
+})().then(done, e => done({error: String(e)}));
+"""
+
+
+def test_toy_gan_trained_in_the_page_takes_pytorchs_steps(base_url, browser):
+    """Chapter 5's in-browser trainer, from the weights, batches and noise the build
+    stored, ends where PyTorch's make_gan_step ended (both in float64)."""
+    open_page(browser, base_url, "book/05_toy_gan")
+    result = browser.execute_async_script(TOY_STEPS)
+    assert "error" not in result, result
+    assert result["steps"] >= 5
+    assert result["gap"] < 1e-9, result
