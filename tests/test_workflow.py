@@ -76,6 +76,24 @@ def test_workflow_never_restores_what_other_code_computed():
     outputs = [step for step in caches if "_build" in step["with"]["path"].split()]
     assert len(outputs) == 1
     key = outputs[0]["with"]["key"]
-    for covered in ("book/**", "helpers/**", "requirements.txt"):
+    covered_inputs = (
+        "book/**",
+        "helpers/**",
+        "_ext/**",
+        "requirements.txt",
+        "package-lock.json",
+    )
+    for covered in covered_inputs:
         assert covered in key, covered
     assert all("restore-keys" not in step["with"] for step in caches)
+
+
+def test_workflow_installs_node_for_the_pages_runtime():
+    """make book runs npm ci (onnxruntime-web for the live pages): Node comes first."""
+    steps = yaml.safe_load(WORKFLOW.read_text())["jobs"]["build"]["steps"]
+    names = [
+        step.get("uses", "").split("@")[0] or step.get("run", "") for step in steps
+    ]
+    node = names.index("actions/setup-node")
+    assert steps[node]["with"]["cache-dependency-path"] == "package-lock.json"
+    assert node < names.index("make book")
