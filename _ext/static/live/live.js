@@ -81,6 +81,30 @@ export async function check(name) {
   return { gap, tolerance: expected.tolerance, size: want.length };
 }
 
+// Runs jobs one at a time; while one runs, only the latest request waits (a drag or a
+// slider asks far more often than a model can answer). Returns request(job).
+export function latestOnly(onError) {
+  let waiting = null;
+  let busy = false;
+  async function pump() {
+    busy = true;
+    while (waiting) {
+      const job = waiting;
+      waiting = null;
+      try {
+        await job();
+      } catch (error) {
+        onError(error);
+      }
+    }
+    busy = false;
+  }
+  return (job) => {
+    waiting = job;
+    if (!busy) pump();
+  };
+}
+
 export function rendered(element) {
   element.dataset.renders = String(Number(element.dataset.renders || 0) + 1);
 }
@@ -183,7 +207,7 @@ export function seeded(seed) {
 // ------------------------------------------------------------------------- mounting
 
 const live = {
-  assetUrl, json, ort, session, run, check, rendered, make, slider, button, canvas,
+  assetUrl, json, ort, session, run, check, latestOnly, rendered, make, slider, button, canvas,
   drawImages, normal, seeded,
 };
 

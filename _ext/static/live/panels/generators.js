@@ -148,26 +148,10 @@ export function mount(element, options, live) {
   }
 
   // One drawing at a time; while one runs, only the latest request waits.
-  let waiting = null;
-  let busy = false;
-  function request(job) {
-    waiting = job;
-    if (!busy) pump();
-  }
-  async function pump() {
-    busy = true;
-    while (waiting) {
-      const job = waiting;
-      waiting = null;
-      try {
-        await job();
-      } catch (error) {
-        caption.textContent = `drawing failed: ${error}`;
-        console.error(error);
-      }
-    }
-    busy = false;
-  }
+  const request = live.latestOnly((error) => {
+    caption.textContent = `drawing failed: ${error}`;
+    console.error(error);
+  });
 
   // Before the first touch: no model, no runtime; say what a press does.
   gridCtx.fillStyle = "#f3f3f3";

@@ -154,26 +154,10 @@ export async function mount(element, options, live) {
 
   // One decode at a time; while one runs, only the latest request waits (a drag
   // produces far more points than the decoder needs to keep up with).
-  let waiting = null;
-  let busy = false;
-  function request(job) {
-    waiting = job;
-    if (!busy) pump();
-  }
-  async function pump() {
-    busy = true;
-    while (waiting) {
-      const job = waiting;
-      waiting = null;
-      try {
-        await job();
-      } catch (error) {
-        caption.textContent = `decoding failed: ${error}`;
-        console.error(error);
-      }
-    }
-    busy = false;
-  }
+  const request = live.latestOnly((error) => {
+    caption.textContent = `decoding failed: ${error}`;
+    console.error(error);
+  });
 
   let loaded = false;
   async function decode(points) {
