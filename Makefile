@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine (see README):
 #   make book   install, then execute every chapter and render the site into _build/html
 #   make test   install, then run every test (unit tests and every notebook under nbval)
+#   make lab    install, then open the chapters in JupyterLab
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -41,6 +42,11 @@ book: install
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The chapters in JupyterLab, run by this environment's kernel (the helpers, the data
+# root and the model cache as the build uses them); GANBOOK_BUDGET=quick for fast runs.
+lab: install
+	$(BIN)/jupyter lab --ServerApp.root_dir=book
 
 clean:
 	rm -rf _build

@@ -1,5 +1,5 @@
-"""Data: MNIST as tensors on the device, an in-memory batch iterator, file fetching and
-pixel scales.
+"""Data: MNIST as tensors on the device, an in-memory batch iterator, verified downloads
+and pixel scales.
 
 The whole of MNIST is 47 MB as float32, so it is kept as one tensor on the device and
 batches are cut from it by index: no per-sample transforms, no worker processes.
@@ -8,10 +8,15 @@ batches are cut from it by index: no per-sample transforms, no worker processes.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import math
+import os
 import shutil
+import struct
+import tempfile
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -19,29 +24,182 @@ from torch import Tensor
 
 from .config import DATA_VARIABLE, check_range, data_root, get_device
 
-MNIST_FILES = (
-    "train-images-idx3-ubyte",
-    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte",
-)
 MNIST_TRAIN_SIZE = 60_000  # digits in MNIST's training set; a ``limit`` keeps fewer
 SCALES = ("tanh", "unit")
+MIRROR_VARIABLE = "GANBOOK_MIRROR"
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One file of a data set: where it lies under the data root, the checksum of its
+    uncompressed bytes, and the default hosts it is downloaded from (a ``.gz``
+    address is unpacked on arrival)."""
+
+    path: str
+    checksum: str  # "md5:<hex>", or "git-sha1:<hex>" (the id of the file in a git tree)
+    urls: tuple[str, ...]
+
+
+def _mnist_file(name: str, md5: str) -> DataFile:
+    hosts = (
+        "https://ossci-datasets.s3.amazonaws.com/mnist",
+        "https://storage.googleapis.com/cvdf-datasets/mnist",
+    )
+    return DataFile(
+        f"MNIST/raw/{name}", f"md5:{md5}", tuple(f"{h}/{name}.gz" for h in hosts)
+    )
+
+
+_EXAMPLES = "https://raw.githubusercontent.com/pytorch/examples/main"
+_WIKITEXT = f"{_EXAMPLES}/word_language_model/data/wikitext-2"
+DATA_FILES: dict[str, DataFile] = {
+    file.path: file
+    for file in (
+        _mnist_file("train-images-idx3-ubyte", "6bbc9ace898e44ae57da46a324031adb"),
+        _mnist_file("train-labels-idx1-ubyte", "a25bea736e30d166cdddb491f175f624"),
+        _mnist_file("t10k-images-idx3-ubyte", "2646ac647ad5339dbf082846283269ea"),
+        _mnist_file("t10k-labels-idx1-ubyte", "27ae3e4e09519cfbb04c329615203637"),
+        DataFile(
+            "tinyshakespeare/input.txt",
+            "md5:6fb458f1232090904fb40fe944165e91",
+            (
+                "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/"
+                "tinyshakespeare/input.txt",
+            ),
+        ),
+        # PyTorch's example records its files in git, which names each by the SHA-1 of
+        # its contents: that id is the checksum of the training split.
+        DataFile(
+            "wikitext-2/train.txt",
+            "git-sha1:2d84b35af79e411d73ea7cae83c73964c6ac83b4",
+            (f"{_WIKITEXT}/train.txt",),
+        ),
+        DataFile(
+            "wikitext-2/valid.txt",
+            "md5:d756d22ab2310e7e60c094bea5c5a8eb",
+            (f"{_WIKITEXT}/valid.txt",),
+        ),
+        DataFile(
+            "wikitext-2/test.txt",
+            "md5:781c9418ab9414bd09e4aad825aae752",
+            (f"{_WIKITEXT}/test.txt",),
+        ),
+    )
+}
 
 
 class DataNotFoundError(FileNotFoundError):
-    """The data is not under the data root and could not be downloaded."""
+    """A data file is not under the data root and could not be downloaded."""
 
 
-def _missing_data(
-    what: str, root: Path, expected: list[Path], cause: BaseException | None
-) -> DataNotFoundError:
-    listing = "\n".join(f"  {path}" for path in expected)
-    reason = f" (download failed: {type(cause).__name__}: {cause})" if cause else ""
-    return DataNotFoundError(
-        f"{what} is not under the data root {root} "
-        f"and could not be downloaded{reason}.\n"
-        f"Set {DATA_VARIABLE} to a folder that holds these files:\n{listing}"
+class CorruptDataError(ValueError):
+    """A data file under the data root does not match its recorded checksum."""
+
+
+def _checksum(path: Path, kind: str) -> str:
+    if kind == "md5":
+        digest = hashlib.md5(usedforsecurity=False)
+    elif kind == "git-sha1":
+        digest = hashlib.sha1(usedforsecurity=False)
+        digest.update(b"blob %d\0" % path.stat().st_size)
+    else:
+        raise ValueError(f"checksum kind {kind!r} is not one of md5, git-sha1")
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _matches(path: Path, file: DataFile) -> tuple[bool, str]:
+    kind, expected = file.checksum.split(":")
+    got = _checksum(path, kind)
+    return got == expected, f"{kind} {got}, expected {expected}"
+
+
+def _sources(file: DataFile) -> tuple[str, ...]:
+    mirror = os.environ.get(MIRROR_VARIABLE, "").rstrip("/")
+    if mirror:  # the same relative path under the mirror, plain or gzipped
+        return (f"{mirror}/{file.path}", f"{mirror}/{file.path}.gz")
+    return file.urls
+
+
+def _download(url: str, target: Path, file: DataFile) -> None:
+    """``url`` into ``target``, atomically: the bytes go to a temporary file beside it,
+    are checked against ``file.checksum`` and only then renamed into place."""
+    with tempfile.NamedTemporaryFile(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
+    ) as out:
+        partial = Path(out.name)
+    try:
+        with (
+            urllib.request.urlopen(url, timeout=60) as response,
+            open(partial, "wb") as out,
+        ):
+            source = (
+                gzip.GzipFile(fileobj=response) if url.endswith(".gz") else response
+            )
+            shutil.copyfileobj(source, out)
+        good, detail = _matches(partial, file)
+        if not good:
+            raise CorruptDataError(
+                f"the download does not match its checksum ({detail})"
+            )
+        os.replace(partial, target)
+    finally:  # an interrupted or bad download leaves nothing a later run could trust
+        partial.unlink(missing_ok=True)
+
+
+def fetch(relative_path: str) -> Path:
+    """The data file ``relative_path`` (a key of ``DATA_FILES``) under the data root,
+    checked against its recorded checksum; downloaded first if it is not there.
+
+    Downloads come from ``GANBOOK_MIRROR`` when it is set (the same relative path under
+    it, plain or with ``.gz``), else from the data set's default hosts. A file on disk
+    that fails its checksum raises ``CorruptDataError``; a file that cannot be had
+    raises ``DataNotFoundError``. Both name the file and say how to fix it.
+    """
+    if relative_path not in DATA_FILES:
+        raise ValueError(
+            f"relative_path={relative_path!r} is not a known data file; "
+            f"known: {', '.join(DATA_FILES)}"
+        )
+    file = DATA_FILES[relative_path]
+    root = data_root()
+    target = root / file.path
+    if target.exists():
+        good, detail = _matches(target, file)
+        if not good:
+            raise CorruptDataError(
+                f"{target} is corrupt or incomplete ({detail}). Delete it and run "
+                "again to download it afresh, or put a good copy there."
+            )
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    failures = []
+    for url in _sources(file):
+        try:
+            _download(url, target, file)
+            return target
+        except Exception as error:  # noqa: BLE001 - every failure is reported below
+            failures.append(f"  {url}: {type(error).__name__}: {error}")
+    mirror = os.environ.get(MIRROR_VARIABLE)
+    where = f"the mirror {MIRROR_VARIABLE}={mirror}" if mirror else "its default hosts"
+    raise DataNotFoundError(
+        f"{file.path} is not under the data root {root} and could not be downloaded "
+        f"from {where}:\n" + "\n".join(failures) + f"\nSet {DATA_VARIABLE} to a folder "
+        f"that holds {file.path}, or {MIRROR_VARIABLE} to a base URL that serves it."
+    )
+
+
+def _read_idx(path: Path) -> torch.Tensor:
+    """An IDX file of unsigned bytes (MNIST's format) as a uint8 tensor of its shape."""
+    data = path.read_bytes()
+    # Two zero bytes, the type (0x08: unsigned byte), the number of dimensions, then
+    # each dimension as a big-endian 32-bit integer.
+    ndim = data[3]
+    shape = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
+    return torch.frombuffer(bytearray(data[4 + 4 * ndim :]), dtype=torch.uint8).view(
+        shape
     )
 
 
@@ -65,24 +223,13 @@ def mnist(
         raise ValueError(
             f"limit={limit} must be a positive number of digits (or None for all)"
         )
-    # Imported here: torchvision is slow to import.
-    from torchvision.datasets import MNIST
-
-    root = data_root()
-    raw = root / "MNIST" / "raw"
-    have_raw = all((raw / name).exists() for name in MNIST_FILES)
-    try:
-        dataset = MNIST(root=str(root), train=train, download=not have_raw)
-    except (
-        Exception
-    ) as error:  # torchvision raises RuntimeError/URLError on a closed network
-        raise _missing_data(
-            "MNIST", root, [raw / name for name in MNIST_FILES], error
-        ) from None
-    images = dataset.data[:limit].unsqueeze(1).float().div_(255.0)
+    split = "train" if train else "t10k"
+    images = _read_idx(fetch(f"MNIST/raw/{split}-images-idx3-ubyte"))
+    labels = _read_idx(fetch(f"MNIST/raw/{split}-labels-idx1-ubyte"))
+    images = images[:limit].unsqueeze(1).float().div_(255.0)
     if scale == "tanh":
         images = images.mul_(2.0).sub_(1.0)
-    labels = dataset.targets[:limit].clone()
+    labels = labels[:limit].long()
     device = get_device() if device is None else torch.device(device)
     return images.to(device), labels.to(device)
 
@@ -97,34 +244,6 @@ def check_training_subset(limit: int | None, batch_size: int) -> None:
     digits = limit or MNIST_TRAIN_SIZE
     label = f"the {digits} training digits"
     check_range("batch_size", batch_size, 1, digits, high_label=label)
-
-
-def fetch_file(relative_path: str, url: str) -> Path:
-    """The file ``relative_path`` under the data root; fetched from ``url`` if absent.
-
-    A ``.gz`` URL is unpacked on arrival. With no file and no network, one clear error
-    names ``GANBOOK_DATA`` and the path expected.
-    """
-    root = data_root()
-    target = root / relative_path
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    try:
-        with (
-            urllib.request.urlopen(url, timeout=30) as response,
-            open(partial, "wb") as out,
-        ):
-            source = (
-                gzip.GzipFile(fileobj=response) if url.endswith(".gz") else response
-            )
-            shutil.copyfileobj(source, out)
-    except Exception as error:
-        partial.unlink(missing_ok=True)
-        raise _missing_data(relative_path, root, [target], error) from None
-    partial.rename(target)
-    return target
 
 
 class BatchIterator:

@@ -283,10 +283,25 @@ def best_discriminator_accuracy(
     With equal numbers of real and fake points the Bayes classifier answers "p" where
     ``p(x) > q(x)``; its accuracy is ``½ + ½ TV(p, q)``: ½ when the two are the same
     distribution. Estimated by Monte Carlo with ``samples`` points from each.
+
+    A covariance that is singular to working precision (a generator collapsed onto a
+    line) puts all its points on a set the other, full-rank Gaussian gives probability
+    zero: the best discriminator is then always right, and the answer is 1.
     """
     if samples < 1:
         raise ValueError(f"samples={samples} must be at least 1")
     from torch.distributions import MultivariateNormal
+
+    full_rank = [
+        torch.linalg.cholesky_ex(cov.double()).info.item() == 0
+        for cov in (cov_p, cov_q)
+    ]
+    if not any(full_rank):
+        raise ValueError(
+            "cov_p and cov_q are both singular; give at least one of full rank"
+        )
+    if not all(full_rank):
+        return 1.0
 
     p = MultivariateNormal(mean_p.double(), covariance_matrix=cov_p.double())
     q = MultivariateNormal(mean_q.double(), covariance_matrix=cov_q.double())

@@ -25,11 +25,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import check_range, data_root
-from .data import fetch_file
+from .data import fetch
 from .training import History, Step, fit
 
-TINY_SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
-WIKITEXT2_URL = "https://raw.githubusercontent.com/pytorch/examples/main/word_language_model/data/wikitext-2/{split}.txt"
 LEVELS = ("char", "word")
 SPLITS = ("train", "valid", "test")
 EOS, UNK = "<eos>", "<unk>"
@@ -206,7 +204,7 @@ def tiny_shakespeare(level: str = "char", min_count: int = 1) -> Corpus:
 
     Read as characters or words (``level``).
     """
-    path = fetch_file("tinyshakespeare/input.txt", TINY_SHAKESPEARE_URL)
+    path = fetch("tinyshakespeare/input.txt")
     return Corpus.from_texts(
         split_text(path.read_text(encoding="utf-8")), level, min_count
     )
@@ -223,9 +221,7 @@ def wikitext2(splits: Sequence[str] = SPLITS, min_count: int = 1) -> Corpus:
             f"splits={tuple(splits)} must be a non-empty subset of {SPLITS}"
         )
     texts = {
-        split: fetch_file(
-            f"wikitext-2/{split}.txt", WIKITEXT2_URL.format(split=split)
-        ).read_text(encoding="utf-8")
+        split: fetch(f"wikitext-2/{split}.txt").read_text(encoding="utf-8")
         for split in splits
     }
     return Corpus.from_texts(texts, "word", min_count, pattern=r"\S+")

@@ -71,6 +71,7 @@ def test_mnist_rejects_bad_arguments():
 
 def test_missing_data_gives_one_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("GANBOOK_DATA", str(tmp_path / "nowhere"))
+    monkeypatch.delenv("GANBOOK_MIRROR", raising=False)
 
     def no_network(*args, **kwargs):
         raise OSError("network is unreachable")
@@ -81,38 +82,7 @@ def test_missing_data_gives_one_clear_error(monkeypatch, tmp_path):
     message = str(error.value)
     assert "GANBOOK_DATA" in message and "train-images-idx3-ubyte" in message
     assert "Traceback" not in message
-
-    with pytest.raises(
-        data.DataNotFoundError, match=r"GANBOOK_DATA[\s\S]*corpus/input.txt"
-    ):
-        data.fetch_file("corpus/input.txt", "https://example.invalid/input.txt")
-    assert not (tmp_path / "nowhere" / "corpus" / "input.txt.part").exists()
-
-
-def test_fetch_file_returns_existing_files_without_downloading(monkeypatch, tmp_path):
-    monkeypatch.setenv("GANBOOK_DATA", str(tmp_path))
-    (tmp_path / "a").mkdir()
-    (tmp_path / "a" / "b.txt").write_text("hello")
-    monkeypatch.setattr(
-        "urllib.request.urlopen", lambda *a, **k: pytest.fail("downloaded")
-    )
-    assert (
-        data.fetch_file("a/b.txt", "https://example.invalid/b.txt").read_text()
-        == "hello"
-    )
-
-
-def test_fetch_file_downloads_and_unpacks_gzip(monkeypatch, tmp_path):
-    import gzip
-    import io
-
-    monkeypatch.setenv("GANBOOK_DATA", str(tmp_path))
-    payload = gzip.compress(b"line one\nline two\n")
-    monkeypatch.setattr(
-        "urllib.request.urlopen", lambda url, timeout: io.BytesIO(payload)
-    )
-    path = data.fetch_file("text/sample.txt", "https://example.invalid/sample.txt.gz")
-    assert path.read_text() == "line one\nline two\n"
+    assert not list((tmp_path / "nowhere").rglob("*.part"))
 
 
 def test_to_unit_maps_either_scale_to_zero_one():

@@ -283,6 +283,18 @@ def test_best_discriminator_accuracy_closed_forms():
         best_discriminator_accuracy(zero, eye, zero, eye, samples=0)
 
 
+def test_best_discriminator_accuracy_against_a_collapsed_generator():
+    # A generator that maps 2-d noise onto a line (A of rank one): its covariance is
+    # singular, as PyTorch 2.9 computed it in Colab (a slightly negative determinant).
+    eye, zero = torch.eye(2), torch.zeros(2)
+    line = torch.tensor([[0.3535, 0.6829], [0.6829, 1.3189]])
+    assert torch.linalg.det(line) < 0
+    assert best_discriminator_accuracy(zero, eye, zero, line) == 1.0
+    assert best_discriminator_accuracy(zero, line, zero, eye) == 1.0
+    with pytest.raises(ValueError, match="both singular"):
+        best_discriminator_accuracy(zero, line, zero, line)
+
+
 # -------------------------------------------------------------------------- MNIST MLPs
 
 

@@ -1,3 +1,5 @@
+import dataclasses
+import hashlib
 import math
 from dataclasses import replace
 
@@ -5,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers import text
+from helpers import data, text
 from helpers.cache import cache_path, trained
 from helpers.config import BUDGETS, data_root
 from helpers.training import fit
@@ -90,12 +92,23 @@ def test_corpus_vocabulary_comes_from_training_text():
         text.Corpus.from_texts(texts, "word", min_count=0)
 
 
+def stand_in(monkeypatch, path) -> None:
+    """Record ``path`` (a small play a test wrote) as Tiny Shakespeare's checksum, so
+    the loaders accept it in place of the real corpus."""
+    md5 = hashlib.md5(path.read_bytes()).hexdigest()
+    file = data.DATA_FILES["tinyshakespeare/input.txt"]
+    monkeypatch.setitem(
+        data.DATA_FILES, file.path, dataclasses.replace(file, checksum=f"md5:{md5}")
+    )
+
+
 def test_tiny_shakespeare_from_the_data_root(tmp_path, monkeypatch):
     folder = tmp_path / "tinyshakespeare"
     folder.mkdir()
     (folder / "input.txt").write_text(
         "".join(f"ROMEO {i}:\nSpeak, love!\n\n" for i in range(300))
     )
+    stand_in(monkeypatch, folder / "input.txt")
     monkeypatch.setenv("GANBOOK_DATA", str(tmp_path))
     chars = text.tiny_shakespeare("char")
     assert sum(len(v) for v in chars.splits.values()) == len(
@@ -311,6 +324,7 @@ def tiny_play(tmp_path, monkeypatch):
     folder.mkdir(parents=True)
     lines = "".join(f"ROMEO {i % 7}:\nSpeak, love, speak!\n\n" for i in range(200))
     (folder / "input.txt").write_text(lines)
+    stand_in(monkeypatch, folder / "input.txt")
     monkeypatch.setenv("GANBOOK_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("GANBOOK_CACHE", str(tmp_path / "cache"))
     return text.LanguageModelSettings(
