@@ -322,3 +322,15 @@ def test_train_panel_trains_when_its_button_is_pressed(lab, lab_browser):
     )
     button.click()
     _wait_for_figure(lab_browser, lab, name, panel, [], TRAIN_TIMEOUT)
+
+
+def test_make_lab_opens_the_chapters_with_this_environments_jupyter():
+    # The README's one command for this door; -n prints what make would run.
+    commands = subprocess.run(
+        ["make", "-n", "lab", "VENV=.venv"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert ".venv/bin/jupyter lab --ServerApp.root_dir=book" in commands
