@@ -12,6 +12,8 @@ written and the panel shows a one-line note instead.
 - :func:`export_json` writes recorded data (frames of a run, samples, numbers).
 - :func:`export_png` writes a batch of images as one PNG grid (frames of digits are
   far smaller as PNG than as numbers).
+- :func:`glue` puts a computed value into the chapter's prose (myst-nb's ``glue``),
+  so no number in a sentence is typed by hand.
 - :func:`live` displays the panel's place on the page: a ``<div>`` that the page's
   script (``_static/live/live.js``) turns into controls and figures.
 """
@@ -259,3 +261,26 @@ def live(panel: str, note: str = "", **options) -> HTML:
         f'<div class="ganbook-live" data-panel="{panel}" data-options="{attributes}">'
         f'<p class="ganbook-live-note">{html.escape(text)}</p></div>'
     )
+
+
+def glue(name: str, value: object) -> object:
+    """Record ``value`` under ``name`` for the page's prose and return it.
+
+    A sentence then writes ``{glue:text}`name:.2f``` (myst-nb's glue role, with an
+    optional format), and the build puts the value that this run computed there.
+    Tensors and NumPy numbers become plain Python numbers first. Where myst-nb is not
+    installed (Colab) nothing is recorded: the notebook has the value itself.
+    """
+    _check_name(name)
+    if hasattr(value, "item"):  # a one-element tensor or a NumPy number
+        value = value.item()
+    if not isinstance(value, (int, float, str)):
+        raise TypeError(
+            f"value for {name!r} is a {type(value).__name__}; glue numbers or strings"
+        )
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        return value
+    myst_glue(name, value, display=False)
+    return value

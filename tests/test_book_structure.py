@@ -145,3 +145,19 @@ def test_display_math_stands_apart_from_prose(path):
                 f"{path.name}: $$ at line {i} touches prose"
             )
             opening = not opening
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_glued_number_in_the_prose_is_computed_by_the_chapter(path):
+    # {glue:text}`name:format` in a sentence needs glue("name", ...) in a code cell of
+    # the same chapter (helpers.page.glue); a name glued twice would be ambiguous.
+    import re
+
+    cells = json.loads(path.read_text())["cells"]
+    prose = "".join(markdown(cell) for cell in cells)
+    code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    used = set(re.findall(r"\{glue(?::\w+)?\}`([A-Za-z0-9_]+)", prose))
+    glued = re.findall(r"\bglue\(\s*[\"']([A-Za-z0-9_]+)[\"']", code)
+    assert used <= set(glued), f"used but never glued: {sorted(used - set(glued))}"
+    twice = sorted({name for name in glued if glued.count(name) > 1})
+    assert not twice, f"glued more than once: {twice}"

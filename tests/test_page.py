@@ -114,3 +114,26 @@ def test_live_places_a_panel_with_its_options():
     assert "ganbook-live-note" in shown.data
     with pytest.raises(ValueError, match="panel="):
         page.live("Not a name")
+
+
+def test_glue_records_plain_numbers_for_the_prose(monkeypatch):
+    import myst_nb
+
+    recorded = []
+    monkeypatch.setattr(
+        myst_nb, "glue", lambda name, value, display: recorded.append((name, value))
+    )
+    assert page.glue("test_elbo", torch.tensor(-105.5)) == -105.5
+    assert page.glue("classes", np.int64(10)) == 10
+    assert page.glue("verdict", "ahead") == "ahead"
+    assert recorded == [("test_elbo", -105.5), ("classes", 10), ("verdict", "ahead")]
+    assert type(recorded[1][1]) is int  # formats such as {glue:text}`classes:d` work
+    with pytest.raises(TypeError, match="'table' is a list"):
+        page.glue("table", [1, 2])
+    with pytest.raises(ValueError, match="name='Bad Name'"):
+        page.glue("Bad Name", 1.0)
+
+
+def test_glue_without_myst_nb_returns_the_value(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "myst_nb", None)  # as in Colab
+    assert page.glue("score", 7.72) == 7.72

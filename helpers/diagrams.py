@@ -1,0 +1,120 @@
+"""Diagrams: the book's ideas drawn as pictures by the code beside them.
+
+One function a diagram, each returning a matplotlib ``Figure`` that a chapter shows in
+a cell (its input hidden on the page). The figures have a white background and dark
+ink, so they read the same in the site's light and dark themes. The primitives come
+first (``canvas``, ``box``, ``arrow``), then the diagrams in the book's order.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+INK = "#222222"
+# Fills by role, pale enough for dark ink on them.
+FILLS = {
+    "data": "#cfe0f3",  # real data and its samples
+    "model": "#fbd9bf",  # networks: encoders, decoders, generators, discriminators
+    "code": "#e1d9f0",  # codes, latent vectors, noise
+    "loss": "#d3ecd5",  # losses and scores
+    "plain": "#f2f2f2",  # anything else
+}
+
+
+def canvas(width: float, height: float) -> tuple[Figure, Axes]:
+    """A blank white figure ``width`` by ``height`` inches whose axes are in inches."""
+    fig, ax = plt.subplots(figsize=(width, height))
+    fig.patch.set_facecolor("white")
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    fig.subplots_adjust(0, 0, 1, 1)
+    return fig, ax
+
+
+def box(
+    ax: Axes,
+    x: float,
+    y: float,
+    text: str,
+    width: float = 1.6,
+    height: float = 0.7,
+    role: str = "plain",
+    fontsize: float = 10,
+) -> FancyBboxPatch:
+    """A rounded box centred on ``(x, y)`` holding ``text``, filled by its ``role``
+    (a key of ``FILLS``)."""
+    if role not in FILLS:
+        raise ValueError(f"role={role!r} is not allowed; allowed: {', '.join(FILLS)}")
+    patch = FancyBboxPatch(
+        (x - width / 2, y - height / 2),
+        width,
+        height,
+        boxstyle="round,pad=0.02,rounding_size=0.1",
+        facecolor=FILLS[role],
+        edgecolor=INK,
+        linewidth=1.2,
+    )
+    ax.add_patch(patch)
+    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, color=INK)
+    return patch
+
+
+def arrow(
+    ax: Axes,
+    start: tuple[float, float],
+    end: tuple[float, float],
+    text: str = "",
+    curve: float = 0.0,
+    dashed: bool = False,
+    fontsize: float = 9,
+) -> FancyArrowPatch:
+    """An arrow from ``start`` to ``end`` (bent by ``curve``), labelled mid-way."""
+    patch = FancyArrowPatch(
+        start,
+        end,
+        arrowstyle="-|>",
+        mutation_scale=12,
+        color=INK,
+        linewidth=1.2,
+        linestyle="--" if dashed else "-",
+        connectionstyle=f"arc3,rad={curve}",
+        shrinkA=2,
+        shrinkB=2,
+    )
+    ax.add_patch(patch)
+    if text:
+        middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
+        ax.annotate(
+            text,
+            middle,
+            xytext=(0, 6),
+            textcoords="offset points",
+            ha="center",
+            fontsize=fontsize,
+            color=INK,
+        )
+    return patch
+
+
+# ------------------------------------------------------ chapter 1: generative models
+
+# ---------------------------------------------------------- chapter 2: autoencoders
+
+# ------------------------------------------------------------------- chapter 3: VAE
+
+# ------------------------------------------------------- chapter 4: GAN mathematics
+
+# -------------------------------------------------------------- chapter 5: toy GAN
+
+# ------------------------------------------------------------ chapter 6: MNIST GAN
+
+# ------------------------------------------------------ chapter 7: least squares GAN
+
+# ---------------------------------------------------------------- chapter 8: DCGAN
+
+# ------------------------------------------------------------ chapter 9: LSTM text
