@@ -103,6 +103,94 @@ def arrow(
 
 # ------------------------------------------------------ chapter 1: generative models
 
+
+def generative_vs_discriminative() -> Figure:
+    """Chapter 1: the same labelled points seen two ways. A discriminative model,
+    p(y | x), draws a boundary between the classes; a generative model, p(x | y) (or
+    p(x)), models where each class lies and can sample new points from it."""
+    import numpy as np
+    from matplotlib.patches import Ellipse
+
+    rng = np.random.default_rng(3)
+    centres = {"o": np.array([1.35, 1.55]), "^": np.array([2.7, 2.45])}
+    colours = {"o": "#2f6db3", "^": "#c0562b"}
+    spread = np.array([[0.36, 0.14], [0.0, 0.2]])  # both classes: cov = spread' spread
+    points = {m: rng.standard_normal((14, 2)) @ spread + c for m, c in centres.items()}
+    new = rng.standard_normal((4, 2)) @ spread + centres["^"]
+    variances, axes = np.linalg.eigh(spread.T @ spread)
+    angle = np.degrees(np.arctan2(axes[1, 1], axes[0, 1]))
+
+    fig, ax = canvas(9.0, 4.2)
+    panels = [
+        (
+            0.2,
+            r"discriminative: $p(y \mid x)$",
+            "a boundary between the classes;\nit says which side an $x$ is on",
+        ),
+        (
+            4.8,
+            r"generative: $p(x \mid y)$, or $p(x)$",
+            "where the data lies;\nnew $x$ can be sampled from it",
+        ),
+    ]
+    for left, title, note in panels:
+        box(ax, left + 2.0, 2.05, "", width=4.0, height=2.9)
+        ax.text(
+            left + 2.0, 3.85, title, ha="center", va="center", fontsize=12, color=INK
+        )
+        ax.text(
+            left + 2.0, 0.22, note, ha="center", va="center", fontsize=10, color=INK
+        )
+        for marker, xy in points.items():
+            ax.scatter(
+                xy[:, 0] + left,
+                xy[:, 1],
+                marker=marker,
+                s=28,
+                color=colours[marker],
+                edgecolors=INK,
+                linewidths=0.5,
+                zorder=3,
+            )
+    # Left: the line where both labels are equally likely.
+    ax.plot([0.2 + 1.25, 0.2 + 2.85], [3.3, 0.8], color=INK, lw=1.6)
+    ax.text(
+        0.2 + 2.95,
+        0.95,
+        r"$p(y \mid x) = \frac{1}{2}$",
+        fontsize=10,
+        color=INK,
+        va="center",
+    )
+    # Right: each class's density as contours, and new points drawn from one class.
+    for marker, centre in centres.items():
+        for k in (1, 2, 3):
+            ax.add_patch(
+                Ellipse(
+                    centre + (4.8, 0),
+                    2 * k * np.sqrt(variances[1]),
+                    2 * k * np.sqrt(variances[0]),
+                    angle=angle,
+                    fill=False,
+                    edgecolor=colours[marker],
+                    lw=1.0,
+                )
+            )
+    for xy in [new + (4.8, 0), np.array([[4.8 + 3.3, 1.05]])]:
+        ax.scatter(
+            xy[:, 0],
+            xy[:, 1],
+            marker="*",
+            s=150,
+            color="white",
+            edgecolors=INK,
+            linewidths=1.0,
+            zorder=4,
+        )
+    ax.text(4.8 + 3.45, 1.05, "new\nsample", fontsize=9, color=INK, va="center")
+    return fig
+
+
 # ---------------------------------------------------------- chapter 2: autoencoders
 
 # ------------------------------------------------------------------- chapter 3: VAE
