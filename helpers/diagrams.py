@@ -193,6 +193,42 @@ def generative_vs_discriminative() -> Figure:
 
 # ---------------------------------------------------------- chapter 2: autoencoders
 
+
+def autoencoder() -> Figure:
+    """Chapter 2: an autoencoder. The encoder squeezes a digit's 784 pixels into a
+    short code, the decoder rebuilds the digit from the code alone, and the loss
+    compares the reconstruction with the input."""
+    fig, ax = canvas(10.0, 3.0)
+    y = 2.0
+    box(ax, 0.8, y, "input $x$\n784 pixels", width=1.3, height=0.9, role="data")
+    box(ax, 3.0, y, "encoder\n784 → 128 → 64 → 12", width=2.2, height=0.9, role="model")
+    box(ax, 5.0, y, "code\n3 numbers", width=1.1, height=0.9, role="code")
+    box(ax, 7.0, y, "decoder\n12 → 64 → 128 → 784", width=2.2, height=0.9, role="model")
+    box(
+        ax,
+        9.2,
+        y,
+        r"reconstruction" "\n" r"$\hat x$, 784 pixels",
+        width=1.4,
+        height=0.9,
+        role="data",
+    )
+    for start, end in [(1.45, 1.9), (4.1, 4.45), (5.55, 5.9), (8.1, 8.5)]:
+        arrow(ax, (start, y), (end, y))
+    box(
+        ax,
+        5.0,
+        0.45,
+        r"loss: mean squared error $\frac{1}{784}\sum_j (\hat x_j - x_j)^2$",
+        width=4.6,
+        height=0.6,
+        role="loss",
+    )
+    arrow(ax, (0.8, y - 0.45), (2.7, 0.45), curve=0.25)
+    arrow(ax, (9.2, y - 0.45), (7.3, 0.45), curve=-0.25)
+    return fig
+
+
 # ------------------------------------------------------------------- chapter 3: VAE
 
 # ------------------------------------------------------- chapter 4: GAN mathematics
