@@ -231,6 +231,108 @@ def autoencoder() -> Figure:
 
 # ------------------------------------------------------------------- chapter 3: VAE
 
+
+def vae_reparameterisation() -> Figure:
+    """Chapter 3: the VAE and its reparameterisation. The encoder gives mu and
+    log sigma^2; the noise epsilon ~ N(0, I) comes from outside the network; the
+    decoder turns z = mu + sigma * epsilon into p(x | z); the loss is the
+    reconstruction term plus the KL divergence to N(0, I). The gradient (dashed) flows
+    back through z to mu and sigma, never through the drawing of epsilon."""
+    fig, ax = canvas(12.0, 4.9)
+    y = 3.0
+    box(ax, 0.7, y, "input $x$", width=1.1, role="data")
+    box(ax, 2.5, y, "encoder", width=1.5, height=0.9, role="model")
+    box(ax, 4.5, y + 0.6, r"$\mu$", width=0.9, height=0.55, role="code")
+    box(ax, 4.5, y - 0.6, r"$\log \sigma^2$", width=0.9, height=0.55, role="code")
+    box(
+        ax,
+        6.75,
+        y,
+        r"$z = \mu + \sigma \odot \varepsilon$",
+        width=1.9,
+        height=0.7,
+        role="code",
+    )
+    box(
+        ax,
+        6.75,
+        0.9,
+        r"$\varepsilon \sim \mathcal{N}(0, I)$",
+        width=1.9,
+        height=0.6,
+        role="code",
+    )
+    box(ax, 9.0, y, "decoder", width=1.5, height=0.9, role="model")
+    box(ax, 11.0, y, "pixel\nprobabilities", width=1.3, height=0.9, role="data")
+    box(
+        ax,
+        3.0,
+        0.9,
+        "KL to $\\mathcal{N}(0, I)$\n"
+        r"$\frac{1}{2}\sum_k (\mu_k^2 + \sigma_k^2 - 1 - \log \sigma_k^2)$",
+        width=3.0,
+        height=0.85,
+        role="loss",
+    )
+    box(
+        ax,
+        10.55,
+        0.9,
+        "reconstruction\n" r"$-\log p_\theta(x \mid z)$",
+        width=2.2,
+        height=0.85,
+        role="loss",
+    )
+    ax.text(2.5, y - 0.75, r"$q_\phi(z \mid x)$", ha="center", fontsize=10, color=INK)
+    ax.text(9.0, y - 0.75, r"$p_\theta(x \mid z)$", ha="center", fontsize=10, color=INK)
+    # forward: solid
+    for start, end in [
+        ((1.25, y), (1.75, y)),
+        ((3.25, y + 0.15), (4.05, y + 0.55)),
+        ((3.25, y - 0.15), (4.05, y - 0.55)),
+        ((4.95, y + 0.55), (5.8, y + 0.15)),
+        ((4.95, y - 0.55), (5.8, y - 0.15)),
+        ((6.75, 1.2), (6.75, y - 0.35)),
+        ((7.7, y - 0.1), (8.25, y - 0.1)),
+        ((9.75, y), (10.35, y)),
+        ((11.0, y - 0.45), (11.0, 1.325)),
+        ((4.3, y - 0.875), (3.6, 1.325)),
+    ]:
+        arrow(ax, start, end)
+    # backward: the gradient of the loss, dashed
+    for start, end in [
+        ((9.95, 1.325), (9.3, y - 0.45)),
+        ((8.25, y + 0.2), (7.7, y + 0.2)),
+        ((5.8, y + 0.3), (4.95, y + 0.75)),
+        ((5.8, y - 0.3), (4.95, y - 0.75)),
+        ((4.05, y + 0.75), (3.25, y + 0.35)),
+        ((4.05, y - 0.75), (3.25, y - 0.35)),
+        ((3.9, 1.325), (4.6, y - 0.875)),
+    ]:
+        arrow(ax, start, end, dashed=True)
+    ax.text(
+        6.95,
+        1.85,
+        "drawn from outside:\nno gradient needed",
+        fontsize=9,
+        color=INK,
+        va="center",
+    )
+    # a legend for the two kinds of arrow
+    arrow(ax, (3.4, 4.55), (4.1, 4.55))
+    ax.text(4.2, 4.55, "computing the loss", fontsize=9, color=INK, va="center")
+    arrow(ax, (6.4, 4.55), (7.1, 4.55), dashed=True)
+    ax.text(
+        7.2,
+        4.55,
+        "its gradient, reaching $\\mu$ and $\\sigma$ through $z$",
+        fontsize=9,
+        color=INK,
+        va="center",
+    )
+    return fig
+
+
 # ------------------------------------------------------- chapter 4: GAN mathematics
 
 # -------------------------------------------------------------- chapter 5: toy GAN
