@@ -131,6 +131,13 @@ class AutoencoderSettings:
     ``kind="mlp"`` builds an :class:`MLPAutoencoder` with ``layers``; ``kind="conv"``
     the :class:`ConvAutoencoder` (``layers`` unused). Training: MNIST in [-1, 1], the
     first ``limit`` training digits (None: all 60,000), Adam, :func:`autoencoder_step`.
+
+    ``weight_decay`` is Adam's L2 term: it adds ``weight_decay * w`` to each weight's
+    gradient, so its strength is relative to the gradient of the loss, which here is a
+    mean over pixels and digits. The book trains every autoencoder with 0. (The source
+    tutorial gave its convolutional model 1e-5 against a loss summed over each digit's
+    784 pixels; against our mean, 784 times smaller, the equivalent is about 1e-5 / 784,
+    which is negligible.)
     """
 
     name: ClassVar[str] = "autoencoder"
@@ -273,3 +280,49 @@ def code_gap(codes: Tensor, drawn: Tensor) -> tuple[float, float]:
         return torch.cdist(points, reference).min(dim=1).values.median().item()
 
     return nearest(codes[:half]), nearest(drawn[:half])
+
+
+@torch.no_grad()
+def same_class_neighbours(
+    codes: Tensor, labels: Tensor, batch_size: int = 1000
+) -> float:
+    """The fraction of codes whose nearest other code belongs to a digit of the same
+    class: near 1 when codes gather by class, near the chance level (the sum of the
+    squared class shares, about 0.1 for MNIST) when they ignore it."""
+    if len(codes) < 2 or len(codes) != len(labels):
+        raise ValueError(
+            f"codes has {len(codes)} rows and labels {len(labels)}; need the same "
+            "number, at least 2"
+        )
+    same = 0
+    for start in range(0, len(codes), batch_size):
+        distances = torch.cdist(codes[start : start + batch_size], codes)
+        rows = torch.arange(len(distances), device=codes.device)
+        distances[rows, rows + start] = float("inf")  # not its own neighbour
+        nearest = distances.argmin(dim=1)
+        same += (labels[nearest] == labels[start : start + batch_size]).sum().item()
+    return same / len(codes)
+
+
+def class_shapes(codes: Tensor, labels: Tensor) -> dict[int, tuple[float, float]]:
+    """Each class's cloud of codes as ``{class: (spread, elongation)}``.
+
+    The spread is the root-mean-square distance of the class's codes to their mean;
+    the elongation is how many times longer the cloud is along its longest axis than
+    along its shortest (the square root of the largest over the smallest eigenvalue of
+    its covariance): 1 for a round cloud.
+    """
+    size = codes.shape[1]
+    shapes = {}
+    for label in labels.unique().tolist():
+        members = codes[labels == label].double()
+        if len(members) <= size:
+            raise ValueError(
+                f"class {label} has {len(members)} codes; need more than the code "
+                f"size {size}"
+            )
+        centred = members - members.mean(0)
+        spread = centred.pow(2).sum(1).mean().sqrt().item()
+        variances = torch.linalg.eigvalsh(centred.T @ centred / (len(members) - 1))
+        shapes[label] = (spread, (variances[-1] / variances[0]).sqrt().item())
+    return shapes

@@ -103,9 +103,235 @@ def arrow(
 
 # ------------------------------------------------------ chapter 1: generative models
 
+
+def generative_vs_discriminative() -> Figure:
+    """Chapter 1: the same labelled points seen two ways. A discriminative model,
+    p(y | x), draws a boundary between the classes; a generative model, p(x | y) (or
+    p(x)), models where each class lies and can sample new points from it."""
+    import numpy as np
+    from matplotlib.patches import Ellipse
+
+    rng = np.random.default_rng(3)
+    centres = {"o": np.array([1.35, 1.55]), "^": np.array([2.7, 2.45])}
+    colours = {"o": "#2f6db3", "^": "#c0562b"}
+    spread = np.array([[0.36, 0.14], [0.0, 0.2]])  # both classes: cov = spread' spread
+    points = {m: rng.standard_normal((14, 2)) @ spread + c for m, c in centres.items()}
+    new = rng.standard_normal((4, 2)) @ spread + centres["^"]
+    variances, axes = np.linalg.eigh(spread.T @ spread)
+    angle = np.degrees(np.arctan2(axes[1, 1], axes[0, 1]))
+
+    fig, ax = canvas(9.0, 4.2)
+    panels = [
+        (
+            0.2,
+            r"discriminative: $p(y \mid x)$",
+            "a boundary between the classes;\nit says which side an $x$ is on",
+        ),
+        (
+            4.8,
+            r"generative: $p(x \mid y)$, or $p(x)$",
+            "where the data lies;\nnew $x$ can be sampled from it",
+        ),
+    ]
+    for left, title, note in panels:
+        box(ax, left + 2.0, 2.05, "", width=4.0, height=2.9)
+        ax.text(
+            left + 2.0, 3.85, title, ha="center", va="center", fontsize=12, color=INK
+        )
+        ax.text(
+            left + 2.0, 0.22, note, ha="center", va="center", fontsize=10, color=INK
+        )
+        for marker, xy in points.items():
+            ax.scatter(
+                xy[:, 0] + left,
+                xy[:, 1],
+                marker=marker,
+                s=28,
+                color=colours[marker],
+                edgecolors=INK,
+                linewidths=0.5,
+                zorder=3,
+            )
+    # Left: the line where both labels are equally likely.
+    ax.plot([0.2 + 1.25, 0.2 + 2.85], [3.3, 0.8], color=INK, lw=1.6)
+    ax.text(
+        0.2 + 2.95,
+        0.95,
+        r"$p(y \mid x) = \frac{1}{2}$",
+        fontsize=10,
+        color=INK,
+        va="center",
+    )
+    # Right: each class's density as contours, and new points drawn from one class.
+    for marker, centre in centres.items():
+        for k in (1, 2, 3):
+            ax.add_patch(
+                Ellipse(
+                    centre + (4.8, 0),
+                    2 * k * np.sqrt(variances[1]),
+                    2 * k * np.sqrt(variances[0]),
+                    angle=angle,
+                    fill=False,
+                    edgecolor=colours[marker],
+                    lw=1.0,
+                )
+            )
+    for xy in [new + (4.8, 0), np.array([[4.8 + 3.3, 1.05]])]:
+        ax.scatter(
+            xy[:, 0],
+            xy[:, 1],
+            marker="*",
+            s=150,
+            color="white",
+            edgecolors=INK,
+            linewidths=1.0,
+            zorder=4,
+        )
+    ax.text(4.8 + 3.45, 1.05, "new\nsample", fontsize=9, color=INK, va="center")
+    return fig
+
+
 # ---------------------------------------------------------- chapter 2: autoencoders
 
+
+def autoencoder() -> Figure:
+    """Chapter 2: an autoencoder. The encoder squeezes a digit's 784 pixels into a
+    short code, the decoder rebuilds the digit from the code alone, and the loss
+    compares the reconstruction with the input."""
+    fig, ax = canvas(10.0, 3.0)
+    y = 2.0
+    box(ax, 0.8, y, "input $x$\n784 pixels", width=1.3, height=0.9, role="data")
+    box(ax, 3.0, y, "encoder\n784 → 128 → 64 → 12", width=2.2, height=0.9, role="model")
+    box(ax, 5.0, y, "code\n3 numbers", width=1.1, height=0.9, role="code")
+    box(ax, 7.0, y, "decoder\n12 → 64 → 128 → 784", width=2.2, height=0.9, role="model")
+    box(
+        ax,
+        9.2,
+        y,
+        r"reconstruction" "\n" r"$\hat x$, 784 pixels",
+        width=1.4,
+        height=0.9,
+        role="data",
+    )
+    for start, end in [(1.45, 1.9), (4.1, 4.45), (5.55, 5.9), (8.1, 8.5)]:
+        arrow(ax, (start, y), (end, y))
+    box(
+        ax,
+        5.0,
+        0.45,
+        r"loss: mean squared error $\frac{1}{784}\sum_j (\hat x_j - x_j)^2$",
+        width=4.6,
+        height=0.6,
+        role="loss",
+    )
+    arrow(ax, (0.8, y - 0.45), (2.7, 0.45), curve=0.25)
+    arrow(ax, (9.2, y - 0.45), (7.3, 0.45), curve=-0.25)
+    return fig
+
+
 # ------------------------------------------------------------------- chapter 3: VAE
+
+
+def vae_reparameterisation() -> Figure:
+    """Chapter 3: the VAE and its reparameterisation. The encoder gives mu and
+    log sigma^2; the noise epsilon ~ N(0, I) comes from outside the network; the
+    decoder turns z = mu + sigma * epsilon into p(x | z); the loss is the
+    reconstruction term plus the KL divergence to N(0, I). The gradient (dashed) flows
+    back through z to mu and sigma, never through the drawing of epsilon."""
+    fig, ax = canvas(12.0, 4.9)
+    y = 3.0
+    box(ax, 0.7, y, "input $x$", width=1.1, role="data")
+    box(ax, 2.5, y, "encoder", width=1.5, height=0.9, role="model")
+    box(ax, 4.5, y + 0.6, r"$\mu$", width=0.9, height=0.55, role="code")
+    box(ax, 4.5, y - 0.6, r"$\log \sigma^2$", width=0.9, height=0.55, role="code")
+    box(
+        ax,
+        6.75,
+        y,
+        r"$z = \mu + \sigma \odot \varepsilon$",
+        width=1.9,
+        height=0.7,
+        role="code",
+    )
+    box(
+        ax,
+        6.75,
+        0.9,
+        r"$\varepsilon \sim \mathcal{N}(0, I)$",
+        width=1.9,
+        height=0.6,
+        role="code",
+    )
+    box(ax, 9.0, y, "decoder", width=1.5, height=0.9, role="model")
+    box(ax, 11.0, y, "pixel\nprobabilities", width=1.3, height=0.9, role="data")
+    box(
+        ax,
+        3.0,
+        0.9,
+        "KL to $\\mathcal{N}(0, I)$\n"
+        r"$\frac{1}{2}\sum_k (\mu_k^2 + \sigma_k^2 - 1 - \log \sigma_k^2)$",
+        width=3.0,
+        height=0.85,
+        role="loss",
+    )
+    box(
+        ax,
+        10.55,
+        0.9,
+        "reconstruction\n" r"$-\log p_\theta(x \mid z)$",
+        width=2.2,
+        height=0.85,
+        role="loss",
+    )
+    ax.text(2.5, y - 0.75, r"$q_\phi(z \mid x)$", ha="center", fontsize=10, color=INK)
+    ax.text(9.0, y - 0.75, r"$p_\theta(x \mid z)$", ha="center", fontsize=10, color=INK)
+    # forward: solid
+    for start, end in [
+        ((1.25, y), (1.75, y)),
+        ((3.25, y + 0.15), (4.05, y + 0.55)),
+        ((3.25, y - 0.15), (4.05, y - 0.55)),
+        ((4.95, y + 0.55), (5.8, y + 0.15)),
+        ((4.95, y - 0.55), (5.8, y - 0.15)),
+        ((6.75, 1.2), (6.75, y - 0.35)),
+        ((7.7, y - 0.1), (8.25, y - 0.1)),
+        ((9.75, y), (10.35, y)),
+        ((11.0, y - 0.45), (11.0, 1.325)),
+        ((4.3, y - 0.875), (3.6, 1.325)),
+    ]:
+        arrow(ax, start, end)
+    # backward: the gradient of the loss, dashed
+    for start, end in [
+        ((9.95, 1.325), (9.3, y - 0.45)),
+        ((8.25, y + 0.2), (7.7, y + 0.2)),
+        ((5.8, y + 0.3), (4.95, y + 0.75)),
+        ((5.8, y - 0.3), (4.95, y - 0.75)),
+        ((4.05, y + 0.75), (3.25, y + 0.35)),
+        ((4.05, y - 0.75), (3.25, y - 0.35)),
+        ((3.9, 1.325), (4.6, y - 0.875)),
+    ]:
+        arrow(ax, start, end, dashed=True)
+    ax.text(
+        6.95,
+        1.85,
+        "drawn from outside:\nno gradient needed",
+        fontsize=9,
+        color=INK,
+        va="center",
+    )
+    # a legend for the two kinds of arrow
+    arrow(ax, (3.4, 4.55), (4.1, 4.55))
+    ax.text(4.2, 4.55, "computing the loss", fontsize=9, color=INK, va="center")
+    arrow(ax, (6.4, 4.55), (7.1, 4.55), dashed=True)
+    ax.text(
+        7.2,
+        4.55,
+        "its gradient, reaching $\\mu$ and $\\sigma$ through $z$",
+        fontsize=9,
+        color=INK,
+        va="center",
+    )
+    return fig
+
 
 # ------------------------------------------------------- chapter 4: GAN mathematics
 

@@ -73,9 +73,27 @@ class VAE(nn.Module):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """Decode ``n`` codes drawn from the prior N(0, I): new digits, pixels in
-        [0, 1]."""
+        [0, 1].
+
+        Each image is the decoder's *mean* E[x | z], every pixel's probability of being
+        ink, as VAE samples are usually shown; :func:`bernoulli_pixels` draws a true
+        sample x ~ p(x | z) from it.
+        """
         z = torch.randn(n, self.latent_size, generator=generator)
         return self.decode(z.to(device_of(self)))
+
+
+def bernoulli_pixels(
+    probabilities: Tensor, generator: torch.Generator | None = None
+) -> Tensor:
+    """A true sample of the Bernoulli decoder: each pixel 1 (ink) with its probability,
+    else 0, independently.
+
+    Drawn on the CPU, so a CPU ``generator`` gives the same draws whatever the device;
+    returned on the device of ``probabilities``.
+    """
+    draws = torch.bernoulli(probabilities.detach().cpu(), generator=generator)
+    return draws.to(probabilities.device)
 
 
 # ----------------------------------------------------------------------------- loss

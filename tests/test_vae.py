@@ -55,6 +55,16 @@ def test_encode_all_gives_the_vae_mean_without_noise():
     assert torch.allclose(encode_all(vae, x), vae.encode(x)[0], atol=1e-6)
 
 
+def test_bernoulli_pixels_draw_black_and_white_samples_of_the_decoder():
+    probabilities = torch.tensor([0.0, 0.2, 0.5, 1.0]).repeat(20000, 1)
+    draws = v.bernoulli_pixels(probabilities, torch.Generator().manual_seed(0))
+    assert draws.shape == probabilities.shape and draws.device == probabilities.device
+    assert set(draws.unique().tolist()) == {0.0, 1.0}
+    assert torch.allclose(draws.mean(0), probabilities[0], atol=0.01)
+    again = v.bernoulli_pixels(probabilities, torch.Generator().manual_seed(0))
+    assert torch.equal(draws, again)
+
+
 # ----------------------------------------------------------------------------- loss
 
 
