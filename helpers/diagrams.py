@@ -182,6 +182,60 @@ def gan_game() -> Figure:
 # -------------------------------------------------------------- chapter 5: toy GAN
 
 
+def toy_gan_setup() -> Figure:
+    """The toy GAN of chapter 5.
+
+    A linear generator G(z) = zM + c (2 -> 2) of Gaussian noise against real points
+    x = xi A + b, the same affine form with fixed A and b; the discriminator is a small
+    MLP that returns the logit s(x), with D(x) = sigmoid(s(x)).
+    """
+    fig, ax = canvas(10.0, 3.4)
+    box(ax, 1.0, 2.6, "$z \\sim \\mathcal{N}(0, I_2)$", width=1.6, role="code")
+    box(
+        ax,
+        3.6,
+        2.6,
+        "generator: $G(z) = zM + c$\naffine $2 \\to 2$; $M$, $c$ learned",
+        width=2.9,
+        height=0.8,
+        role="model",
+    )
+    box(ax, 1.0, 0.8, "$\\xi \\sim \\mathcal{N}(0, I_2)$", width=1.6, role="code")
+    box(
+        ax,
+        3.6,
+        0.8,
+        "real data: $x = \\xi A + b$\n$A$, $b$ fixed",
+        width=2.7,
+        height=0.8,
+        role="data",
+    )
+    box(
+        ax,
+        6.6,
+        1.7,
+        "discriminator: MLP\n$2 \\to 5 \\to 3 \\to 1$, tanh",
+        width=2.3,
+        height=0.8,
+        role="model",
+    )
+    box(
+        ax,
+        9.0,
+        1.7,
+        "logit $s(x)$\n$D = \\sigma(s)$",
+        width=1.5,
+        height=0.8,
+        role="loss",
+    )
+    arrow(ax, (1.8, 2.6), (2.25, 2.6))
+    arrow(ax, (1.8, 0.8), (2.25, 0.8))
+    arrow(ax, (4.95, 2.45), (5.45, 2.0))
+    arrow(ax, (4.95, 0.95), (5.45, 1.4))
+    arrow(ax, (7.75, 1.7), (8.25, 1.7))
+    return fig
+
+
 # ------------------------------------------------------------ chapter 6: MNIST GAN
 
 # ------------------------------------------------------ chapter 7: least squares GAN
