@@ -335,7 +335,132 @@ def vae_reparameterisation() -> Figure:
 
 # ------------------------------------------------------- chapter 4: GAN mathematics
 
+
+def gan_game() -> Figure:
+    """The GAN's two-player loop.
+
+    Noise goes through G to fakes; fakes and real data go through D to the probability
+    of "real"; D maximises V and G minimises it (in practice the non-saturating
+    loss); G's gradient comes back to it through D.
+    """
+    fig, ax = canvas(10.0, 4.9)
+    box(ax, 1.0, 3.5, "noise\n$z \\sim p_z$", width=1.4, height=0.8, role="code")
+    box(ax, 3.2, 3.5, "generator\n$G$", width=1.4, height=0.8, role="model")
+    box(ax, 5.5, 3.5, "fake\n$\\tilde x = G(z)$", width=1.6, height=0.8)
+    box(
+        ax,
+        5.5,
+        1.5,
+        "real\n$x \\sim p_\\mathrm{data}$",
+        width=1.6,
+        height=0.8,
+        role="data",
+    )
+    box(ax, 7.5, 2.5, "discriminator\n$D$", width=1.6, height=0.8, role="model")
+    box(
+        ax,
+        8.95,
+        1.1,
+        "$D(x) = \\sigma(s(x))$\nin $(0, 1)$",
+        width=1.9,
+        height=0.8,
+        role="loss",
+    )
+    arrow(ax, (1.7, 3.5), (2.5, 3.5))
+    arrow(ax, (3.9, 3.5), (4.7, 3.5))
+    arrow(ax, (6.3, 3.3), (6.9, 2.9))
+    arrow(ax, (6.3, 1.7), (6.9, 2.1))
+    arrow(ax, (8.0, 2.1), (8.6, 1.5))
+    box(
+        ax,
+        2.0,
+        1.75,
+        "$D$ maximises\n"
+        "$V = \\mathbb{E}\\,\\log D(x) + \\mathbb{E}\\,\\log(1 - D(\\tilde x))$",
+        width=3.7,
+        height=0.8,
+        role="loss",
+    )
+    box(
+        ax,
+        2.0,
+        0.6,
+        "$G$ minimises $V$; in practice\n"
+        "the non-saturating $-\\mathbb{E}\\,\\log D(G(z))$",
+        width=3.7,
+        height=0.8,
+        role="loss",
+    )
+    # the gradient of G's loss: back from the output, through D, into G
+    arrow(ax, (9.3, 1.5), (8.3, 2.55), dashed=True)
+    arrow(ax, (7.6, 2.9), (3.4, 3.9), curve=0.4, dashed=True)
+    ax.text(
+        5.5,
+        4.45,
+        "$G$'s gradient flows back through $D$",
+        ha="center",
+        fontsize=9,
+        color=INK,
+    )
+    return fig
+
+
 # -------------------------------------------------------------- chapter 5: toy GAN
+
+
+def toy_gan_setup() -> Figure:
+    """The toy GAN of chapter 5.
+
+    A linear generator G(z) = zM + c (2 -> 2) of Gaussian noise against real points
+    x = xi A + b, the same affine form with fixed A and b; the discriminator is a small
+    MLP that returns the logit s(x), with D(x) = sigmoid(s(x)).
+    """
+    fig, ax = canvas(10.0, 3.4)
+    box(ax, 1.0, 2.6, "$z \\sim \\mathcal{N}(0, I_2)$", width=1.6, role="code")
+    box(
+        ax,
+        3.6,
+        2.6,
+        "generator: $G(z) = zM + c$\naffine $2 \\to 2$; $M$, $c$ learned",
+        width=2.9,
+        height=0.8,
+        role="model",
+    )
+    box(ax, 1.0, 0.8, "$\\xi \\sim \\mathcal{N}(0, I_2)$", width=1.6, role="code")
+    box(
+        ax,
+        3.6,
+        0.8,
+        "real data: $x = \\xi A + b$\n$A$, $b$ fixed",
+        width=2.7,
+        height=0.8,
+        role="data",
+    )
+    box(
+        ax,
+        6.6,
+        1.7,
+        "discriminator: MLP\n$2 \\to 5 \\to 3 \\to 1$, tanh",
+        width=2.3,
+        height=0.8,
+        role="model",
+    )
+    box(
+        ax,
+        9.0,
+        1.7,
+        "logit $s(x)$\n$D = \\sigma(s)$",
+        width=1.5,
+        height=0.8,
+        role="loss",
+    )
+    arrow(ax, (1.8, 2.6), (2.25, 2.6))
+    arrow(ax, (1.8, 0.8), (2.25, 0.8))
+    arrow(ax, (4.95, 2.45), (5.45, 2.0))
+    arrow(ax, (4.95, 0.95), (5.45, 1.4))
+    arrow(ax, (7.75, 1.7), (8.25, 1.7))
+    return fig
+
 
 # ------------------------------------------------------------ chapter 6: MNIST GAN
 

@@ -258,3 +258,22 @@ def value_function(
     integrand[real] -= p_data[real] * np.logaddexp(0.0, -logit[real])
     integrand[fake] -= p_g[fake] * np.logaddexp(0.0, logit[fake])
     return float(trapezoid(integrand, x))
+
+
+def non_saturating_loss(logit: np.ndarray, log_p_g: np.ndarray, x: np.ndarray) -> float:
+    """The generator's non-saturating loss E_{P_G}[-log D(x)], D = sigmoid(logit).
+
+    The integral of p_G softplus(-logit) dx. Against the optimal discriminator it equals
+    KL(P_G || P_data) - KL(P_G || M) + log 2, with M = (P_data + P_G) / 2.
+    """
+    logit = np.asarray(logit, dtype=float)
+    log_p_g, _, x = _check(log_p_g, log_p_g, x)
+    if logit.shape != x.shape:
+        raise ValueError(
+            f"logit must have the grid's shape {x.shape}; got {logit.shape}"
+        )
+    p_g = np.exp(log_p_g)
+    integrand = np.zeros_like(x)
+    fake = p_g > 0
+    integrand[fake] = p_g[fake] * np.logaddexp(0.0, -logit[fake])
+    return float(trapezoid(integrand, x))

@@ -14,6 +14,7 @@ from helpers.divergences import (
     kl_divergence,
     kl_gaussians,
     mixture_logpdf,
+    non_saturating_loss,
     optimal_logit,
     uniform_logpdf,
     value_function,
@@ -279,5 +280,54 @@ def test_value_function_checks_shapes():
     log_p, log_q, x = gaussians(0.0, 1.0, 1.0, 1.0)
     with pytest.raises(ValueError, match="logit"):
         value_function(np.zeros(3), log_p, log_q, x)
+    with pytest.raises(ValueError, match="logit"):
+        non_saturating_loss(np.zeros(3), log_q, x)
     with pytest.raises(ValueError, match="same shape"):
         optimal_logit(log_p, log_q[:-1])
+
+
+@pytest.mark.parametrize("pair", GAUSSIAN_PAIRS)
+def test_non_saturating_loss_against_d_star(pair):
+    # E_{P_G}[-log D*] = KL(P_G || P_data) - KL(P_G || M) + log 2, exactly; and with D*
+    # held fixed its gradient in G's parameters is that of KL(P_G || P_data) - 2 JSD
+    # (Arjovsky and Bottou 2017, theorem 2.5).
+    mean_data, std_data, mean_g, std_g = pair
+    x = covering_grid([mean_data, mean_g], [std_data, std_g], width=14)
+    log_p_data = gaussian_logpdf(x, mean_data, std_data)
+
+    def generator(mean, std):
+        return gaussian_logpdf(x, mean, std)
+
+    log_p_g = generator(mean_g, std_g)
+    best = optimal_logit(log_p_data, log_p_g)
+    log_m = np.logaddexp(log_p_data, log_p_g) - LOG2
+    loss = non_saturating_loss(best, log_p_g, x)
+    reverse_kl = kl_divergence(log_p_g, log_p_data, x)
+    assert loss == pytest.approx(
+        reverse_kl - kl_divergence(log_p_g, log_m, x) + LOG2, abs=1e-12
+    )
+    # the fake half of V: E_{P_G}[log(1 - D)] differs from -log D by the logit
+    np.testing.assert_allclose(
+        non_saturating_loss(np.zeros_like(x), log_p_g, x), LOG2, rtol=1e-12
+    )
+
+    def frozen(mean, std):
+        return non_saturating_loss(best, generator(mean, std), x)
+
+    def criterion(mean, std):
+        log_q = generator(mean, std)
+        return kl_divergence(log_q, log_p_data, x) - 2 * js_divergence(
+            log_p_data, log_q, x
+        )
+
+    h = 1e-4
+    for d_mean, d_std in ((h, 0.0), (0.0, h)):
+        slope_frozen = (
+            frozen(mean_g + d_mean, std_g + d_std)
+            - frozen(mean_g - d_mean, std_g - d_std)
+        ) / (2 * h)
+        slope_criterion = (
+            criterion(mean_g + d_mean, std_g + d_std)
+            - criterion(mean_g - d_mean, std_g - d_std)
+        ) / (2 * h)
+        assert slope_frozen == pytest.approx(slope_criterion, rel=1e-6, abs=1e-8)
