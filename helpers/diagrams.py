@@ -113,7 +113,58 @@ def arrow(
 
 # ------------------------------------------------------------ chapter 6: MNIST GAN
 
+
+def mlp_gan() -> Figure:
+    """Chapter 6's fully connected GAN and its training step.
+
+    Top: 96 uniform noise numbers through G's layers to a 28 x 28 image; real and
+    generated images through D's layers to one logit s(x), with D(x) = σ(s(x)). Bottom:
+    one step of ``make_gan_step``: G runs once, D learns from the real batch and the
+    detached fakes, then G learns from the same fakes scored by the updated D.
+    """
+    fig, ax = canvas(10.5, 5.1)
+    top = 3.4
+    box(ax, 0.85, top, "noise z\n96 numbers,\nuniform in [-1, 1]", 1.5, 1.0, "code")
+    generator = (
+        "generator G\nLinear 96 → 1024, ReLU\nLinear 1024 → 1024, ReLU\n"
+        "Linear 1024 → 784, tanh\nreshape to 1 × 28 × 28"
+    )
+    box(ax, 3.05, top, generator, 2.5, 1.45, "model", fontsize=9.5)
+    box(ax, 5.35, top, "fake image\nG(z), 28 × 28\npixels in [-1, 1]", 1.45, 1.0)
+    box(ax, 5.35, 4.75, "real digit x\nscaled to [-1, 1]", 1.45, 0.65, "data")
+    discriminator = (
+        "discriminator D\nflatten to 784\nLinear 784 → 256, LeakyReLU 0.2\n"
+        "Linear 256 → 256, LeakyReLU 0.2\nLinear 256 → 1"
+    )
+    box(ax, 7.65, top, discriminator, 2.6, 1.45, "model", fontsize=9.5)
+    box(ax, 9.85, top, "logit s(x)\n\nD(x) = σ(s(x))", 1.1, 1.0, "loss", fontsize=9)
+    arrow(ax, (1.6, top), (1.8, top))
+    arrow(ax, (4.3, top), (4.62, top))
+    arrow(ax, (6.08, top), (6.35, top))
+    arrow(ax, (6.08, 4.75), (7.0, top + 0.73))
+    arrow(ax, (8.95, top), (9.3, top))
+
+    title = "one training step (make_gan_step), on a batch of real digits"
+    ax.text(0.2, 2.2, title, fontsize=11, color=INK, weight="bold")
+    y, height = 1.0, 1.35
+    box(ax, 1.3, y, "1. fake = G(z)\nG runs once, on\nfresh noise", 2.2, height, "code")
+    d_step = (
+        "2. D's step\nL_D(s(real), s(fake.detach()))\n"
+        "its backward pass stops at the fakes\nAdam updates D"
+    )
+    box(ax, 4.7, y, d_step, 3.2, height, "loss", fontsize=9.5)
+    g_step = (
+        "3. G's step, on the same fakes\nL_G(s(fake)), scored by the new D\n"
+        "its backward pass runs through D into G\nAdam updates G"
+    )
+    box(ax, 8.6, y, g_step, 3.2, height, "loss", fontsize=9.5)
+    arrow(ax, (2.4, y), (3.1, y), "fake")
+    arrow(ax, (6.3, y), (7.0, y), "fake")
+    return fig
+
+
 # ------------------------------------------------------ chapter 7: least squares GAN
+
 
 # ---------------------------------------------------------------- chapter 8: DCGAN
 
