@@ -166,6 +166,100 @@ def mlp_gan() -> Figure:
 # ------------------------------------------------------ chapter 7: least squares GAN
 
 
+def least_squares_targets() -> Figure:
+    """Chapter 7's losses as curves of the discriminator's score s (its logit).
+
+    Left, D's penalties: the cross-entropy ones on σ(s) and the least-squares ones
+    pulling real scores to b and fake scores to a. Right, G's penalty on a fake: the
+    non-saturating -log σ(s), whose pull fades as D(G(z)) = σ(s) → 1, and the
+    least-squares ½(s - c)², which pulls the score to c from either side. Labels as
+    in the book's code: a = 0, b = c = 1.
+    """
+    import numpy as np
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    a, b, c = 0.0, 1.0, 1.0
+    s = np.linspace(-3, 4, 281)
+    minus_log_d = np.logaddexp(0, -s)  # -log σ(s)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 5.4), sharey=True)
+    fig.patch.set_facecolor("white")
+    real, fake = "#1f4e99", "#b3401a"
+    curves = [
+        (left, minus_log_d, real, "-", "cross-entropy, real: -log σ(s)"),
+        (left, np.logaddexp(0, s), fake, "-", "cross-entropy, fake: -log(1 - σ(s))"),
+        (left, 0.5 * (s - b) ** 2, real, "--", "least squares, real: ½(s - b)²"),
+        (left, 0.5 * (s - a) ** 2, fake, "--", "least squares, fake: ½(s - a)²"),
+        (
+            right,
+            minus_log_d,
+            INK,
+            "-",
+            "non-saturating -log σ(s): slope -(1 - D),\n-½ at s = 0, fading as D → 1",
+        ),
+        (
+            right,
+            0.5 * (s - c) ** 2,
+            INK,
+            "--",
+            "least squares ½(s - c)²: slope s - c, pulls the\n"
+            "score to c from either side, even past the boundary",
+        ),
+    ]
+    for ax, values, colour, style, label in curves:
+        ax.plot(s, values, style, color=colour, lw=2, label=label)
+    real_side = Patch(
+        color=FILLS["data"], label="least squares' real side, s > (a + b)/2"
+    )
+    boundary = Line2D(
+        [],
+        [],
+        color=INK,
+        lw=0.8,
+        ls=":",
+        label="cross-entropy's boundary, s = 0 (D = ½)",
+    )
+    for ax in (left, right):
+        ax.set_facecolor("white")
+        ax.set_xlim(s[0], s[-1])
+        ax.set_ylim(0, 3.6)
+        ax.set_xlabel("D's score s (its logit); D = σ(s)", color=INK)
+        ax.tick_params(colors=INK)
+        ax.grid(alpha=0.25)
+        ax.axvspan((a + b) / 2, s[-1], color=FILLS["data"], alpha=0.6, lw=0)
+    right.axvline(0, color=INK, lw=0.8, ls=":")
+    left.set_ylabel("penalty", color=INK)
+    left.set_title("D's losses: where a real and a fake score are pulled", color=INK)
+    right.set_title("G's loss on a fake scored s", color=INK)
+    marks = [(left, a, "a = 0: fake label"), (left, b, "b = 1: real label")]
+    marks.append((right, c, "c = 1: what G wants"))
+    for ax, x, text in marks:
+        ax.axvline(x, color=INK, lw=1)
+        ax.text(
+            x,
+            3.45,
+            text,
+            color=INK,
+            fontsize=9,
+            va="top",
+            ha="right" if x == a and ax is left else "left",
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5},
+        )
+    for ax, extra in ((left, [real_side]), (right, [real_side, boundary])):
+        handles = ax.get_legend_handles_labels()[0] + extra
+        legend = ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.14),
+            fontsize=8.5,
+            frameon=False,
+        )
+        for text in legend.get_texts():
+            text.set_color(INK)
+    fig.tight_layout()
+    return fig
+
+
 # ---------------------------------------------------------------- chapter 8: DCGAN
 
 # ------------------------------------------------------------ chapter 9: LSTM text
