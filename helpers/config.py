@@ -91,7 +91,7 @@ BUDGETS: dict[str, dict[str, dict]] = {
         "full": {
             "test_limit": None,
             "n_samples": 10000,
-            "ring_seeds": [0, 1, 2, 3, 4],  # about 11 s a run on two CPU cores
+            "ring_seeds": [0, 1, 2, 3, 4],  # about 11 s a run on one CPU thread
             "ring_epochs": 40,
             "ring_points": 25600,
         },
