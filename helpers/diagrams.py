@@ -116,5 +116,58 @@ def arrow(
 # ------------------------------------------------------ chapter 7: least squares GAN
 
 # ---------------------------------------------------------------- chapter 8: DCGAN
+# What each stage of chapter 8's networks does and the shape it leaves (one example, no
+# batch dimension); tests/test_dcgan.py checks the shapes against helpers.dcgan.
+DCGAN_GENERATOR_STAGES = (
+    ("noise z, uniform in [−1, 1]", (96,)),
+    ("linear, ReLU, BatchNorm", (1024,)),
+    ("linear, ReLU, BatchNorm", (6272,)),
+    ("reshape", (128, 7, 7)),
+    ("transposed conv 4×4, stride 2, ReLU, BatchNorm", (64, 14, 14)),
+    ("transposed conv 4×4, stride 2, tanh", (1, 28, 28)),
+)
+DCGAN_DISCRIMINATOR_STAGES = (
+    ("image, real or G(z)", (1, 28, 28)),
+    ("conv 5×5, LeakyReLU", (32, 24, 24)),
+    ("max-pool 2×2", (32, 12, 12)),
+    ("conv 5×5, LeakyReLU", (64, 8, 8)),
+    ("max-pool 2×2", (64, 4, 4)),
+    ("flatten; linear, LeakyReLU", (1024,)),
+    ("linear: the logit s(x)", (1,)),
+)
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return " × ".join(str(n) for n in shape)
+
+
+def dcgan_shapes() -> Figure:
+    """Chapter 8's DCGAN stage by stage with the tensor shape after each stage: G from
+    the noise down to a 1×28×28 image, D from an image up to its logit s(x)."""
+    rows = max(len(DCGAN_GENERATOR_STAGES), len(DCGAN_DISCRIMINATOR_STAGES))
+    step, width, height = 0.86, 3.5, 0.64
+    fig, ax = canvas(8.6, rows * step + 0.9)
+    top = rows * step - 0.3  # the centre of the highest box
+    g_x, d_x = 2.05, 6.55
+    ax.text(g_x, top + 0.8, "generator G", ha="center", fontsize=12, color=INK)
+    ax.text(d_x, top + 0.8, "discriminator D", ha="center", fontsize=12, color=INK)
+    # G runs down the page from its noise; D, mirrored, up the page to its logit.
+    g_ys = [top - i * step for i in range(len(DCGAN_GENERATOR_STAGES))]
+    d_ys = [top - i * step for i in range(len(DCGAN_DISCRIMINATOR_STAGES))][::-1]
+    for x, stages, ys, roles in (
+        (g_x, DCGAN_GENERATOR_STAGES, g_ys, ("code", "data")),
+        (d_x, DCGAN_DISCRIMINATOR_STAGES, d_ys, ("data", "loss")),
+    ):
+        for i, ((what, shape), y) in enumerate(zip(stages, ys)):
+            role = {0: roles[0], len(stages) - 1: roles[1]}.get(i, "model")
+            box(ax, x, y, f"{what}\n{_shape_text(shape)}", width, height, role, 9)
+            if i:
+                sign = 1 if ys[i] > ys[i - 1] else -1
+                arrow(
+                    ax, (x, ys[i - 1] + sign * height / 2), (x, y - sign * height / 2)
+                )
+    arrow(ax, (g_x + width / 2, g_ys[-1]), (d_x - width / 2, d_ys[0]), "G(z)")
+    return fig
+
 
 # ------------------------------------------------------------ chapter 9: LSTM text
