@@ -169,8 +169,8 @@ BUDGETS: dict[str, dict[str, dict]] = {
             "sample_chars": 600,
             "sample_words": 120,
             "stat_samples": 16,
-            "stat_chars": 2000,
-            "stat_words": 500,
+            "stat_chars": 1000,
+            "stat_words": 300,
         },
     },
 }

@@ -171,3 +171,60 @@ def dcgan_shapes() -> Figure:
 
 
 # ------------------------------------------------------------ chapter 9: LSTM text
+
+
+def lstm_tbptt(seq_len: int = 3) -> Figure:
+    """Chapter 9's truncated backpropagation through time: the LSTM unrolled over two
+    chunks of ``seq_len`` steps. The state (h, c) flows on from chunk to chunk but is
+    detached at the boundary, so each chunk's gradients stay inside it."""
+    gap, pitch, cell_w, cell_h = 1.7, 1.55, 0.95, 0.7
+    fig, ax = canvas(2 * seq_len * pitch + gap + 0.9, 4.9)
+    y_in, y_cell, y_loss = 0.75, 2.15, 3.55
+
+    def label(x: float, y: float, text: str, size: float = 9) -> None:
+        ax.text(x, y, text, ha="center", va="center", fontsize=size, color=INK)
+
+    boundary_start = 0.0
+    for chunk in range(2):
+        left = 1.1 + chunk * (seq_len * pitch + gap)
+        xs = [left + k * pitch for k in range(seq_len)]
+        ax.add_patch(
+            FancyBboxPatch(
+                (xs[0] - 0.7, 0.25),
+                xs[-1] - xs[0] + 1.4,
+                3.95,
+                boxstyle="round,pad=0.02,rounding_size=0.15",
+                facecolor=FILLS["plain"],
+                edgecolor=INK,
+                linewidth=0.8,
+                linestyle=":",
+            )
+        )
+        label(
+            (xs[0] + xs[-1]) / 2,
+            4.5,
+            f"chunk {chunk + 1}: seq_len = {seq_len} steps",
+            10,
+        )
+        for k, x in enumerate(xs):
+            t = chunk * seq_len + k + 1
+            box(ax, x, y_in, f"$x_{{{t}}}$", 0.8, 0.5, "data")
+            box(ax, x, y_cell, "LSTM", cell_w, cell_h, "model")
+            box(ax, x, y_loss, f"loss vs $x_{{{t + 1}}}$", 1.25, 0.5, "loss", 9)
+            arrow(ax, (x, y_in + 0.25), (x, y_cell - cell_h / 2))
+            arrow(ax, (x, y_cell + cell_h / 2), (x, y_loss - 0.25))
+            if k:
+                a, b = xs[k - 1] + cell_w / 2, x - cell_w / 2
+                arrow(ax, (a, y_cell + 0.15), (b, y_cell + 0.15), "(h, c)")
+                # Gradients run back along the same link, inside the chunk only.
+                arrow(ax, (b, y_cell - 0.15), (a, y_cell - 0.15), dashed=True)
+                label((a + b) / 2, y_cell - 0.4, "gradient", 8.5)
+        if chunk == 0:
+            boundary_start = xs[-1] + cell_w / 2
+        else:
+            end = xs[0] - cell_w / 2
+            arrow(ax, (boundary_start, y_cell + 0.15), (end, y_cell + 0.15))
+            middle = (boundary_start + end) / 2
+            label(middle, y_cell + 0.55, "(h, c).detach():\nthe values go on")
+            label(middle, y_cell - 0.55, "no gradient\ncrosses back")
+    return fig
