@@ -139,6 +139,10 @@ BUDGETS: dict[str, dict[str, dict]] = {
             },
             "sample_chars": 200,
             "sample_words": 40,
+            # The statistics of the samples: how many per temperature, how long.
+            "stat_samples": 4,
+            "stat_chars": 300,
+            "stat_words": 60,
         },
         "full": {  # two CPU cores: about 3.5 + 1.5 minutes of training
             "char": {
@@ -164,6 +168,9 @@ BUDGETS: dict[str, dict[str, dict]] = {
             },
             "sample_chars": 600,
             "sample_words": 120,
+            "stat_samples": 16,
+            "stat_chars": 1000,
+            "stat_words": 300,
         },
     },
 }

@@ -546,12 +546,15 @@ def generate(
     length: int,
     temperature: float = 1.0,
     generator: torch.Generator | None = None,
+    num_samples: int | None = None,
 ) -> torch.Tensor:
     """``length`` new ids sampled after the 1-d ``prompt`` ids, one at a time.
 
     Each id is drawn from ``softmax(logits / temperature)``: below 1 sharper (safer,
     more repetitive), above 1 flatter (more surprising, more mistakes). ``generator``
-    (a CPU ``torch.Generator``) makes the draws repeat.
+    (a CPU ``torch.Generator``) makes the draws repeat. With ``num_samples`` the model
+    writes that many samples side by side, as the rows of a ``(num_samples, length)``
+    tensor; without it, one sample as a 1-d tensor (the first row of the same draws).
     """
     if temperature <= 0:
         raise ValueError(f"temperature={temperature} must be positive")
@@ -562,15 +565,19 @@ def generate(
             "prompt must be a non-empty 1-d tensor of ids; "
             f"got shape {tuple(prompt.shape)}"
         )
+    if num_samples is not None and num_samples < 1:
+        raise ValueError(f"num_samples={num_samples} must be at least 1")
+    rows = 1 if num_samples is None else num_samples
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    logits, hidden = model(prompt.to(device).unsqueeze(0))
+    logits, hidden = model(prompt.to(device).expand(rows, -1))
     out = []
     for _ in range(length):
-        probs = F.softmax(logits[0, -1].float().cpu() / temperature, dim=-1)
-        token = torch.multinomial(probs, 1, generator=generator)
-        out.append(token)
-        logits, hidden = model(token.to(device).view(1, 1), hidden)
+        probs = F.softmax(logits[:, -1].float().cpu() / temperature, dim=-1)
+        tokens = torch.multinomial(probs, 1, generator=generator)  # (rows, 1)
+        out.append(tokens)
+        logits, hidden = model(tokens.to(device), hidden)
     model.train(was_training)
-    return torch.cat(out) if out else torch.empty(0, dtype=torch.long)
+    ids = torch.cat(out, dim=1) if out else torch.empty(rows, 0, dtype=torch.long)
+    return ids[0] if num_samples is None else ids

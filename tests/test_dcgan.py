@@ -60,6 +60,23 @@ def test_trace_shapes_follows_the_source_networks():
     assert discriminator_rows[0][0] == "conv.0"
 
 
+def test_chapter_diagram_shows_the_traced_shapes():
+    # helpers.diagrams.dcgan_shapes draws these stages; they must be the networks' own.
+    from helpers import diagrams
+
+    generator_rows = trace_shapes(DCGANGenerator(), torch.zeros(2, 96))
+    kept = ("Linear", "Unflatten", "ConvTranspose2d")
+    traced = [(96,)] + [
+        shape[1:] for _, layer, shape in generator_rows if layer in kept
+    ]
+    assert [shape for _, shape in diagrams.DCGAN_GENERATOR_STAGES] == traced
+    discriminator_rows = trace_shapes(DCGANDiscriminator(), torch.zeros(2, 1, 28, 28))
+    kept = ("Conv2d", "MaxPool2d", "Linear")
+    traced = [(1, 28, 28)]
+    traced += [shape[1:] for _, layer, shape in discriminator_rows if layer in kept]
+    assert [shape for _, shape in diagrams.DCGAN_DISCRIMINATOR_STAGES] == traced
+
+
 def test_bad_network_arguments():
     with pytest.raises(ValueError, match="noise_dim"):
         DCGANGenerator(noise_dim=0)

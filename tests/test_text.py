@@ -395,3 +395,29 @@ def test_generate_repeats_under_a_seed_and_checks_arguments():
         text.generate(model, prompt, 5, temperature=0)
     with pytest.raises(ValueError, match="prompt must be a non-empty"):
         text.generate(model, torch.tensor([], dtype=torch.long), 5)
+
+
+def test_generate_writes_many_samples_side_by_side():
+    torch.manual_seed(1)
+    model = text.LanguageModel(20, embed_size=8, hidden_size=8)
+    prompt = torch.tensor([1, 2, 3])
+
+    def draw(temperature, num_samples=None, length=30):
+        return text.generate(
+            model,
+            prompt,
+            length,
+            temperature,
+            generator=torch.Generator().manual_seed(0),
+            num_samples=num_samples,
+        )
+
+    many = draw(1.0, num_samples=6)
+    assert many.shape == (6, 30) and many.dtype == torch.long
+    assert len({tuple(row) for row in many.tolist()}) > 1, "the rows are independent"
+    # One row is the one-sample draw, and greedy decoding writes one text in every row.
+    assert torch.equal(draw(1.0, num_samples=1)[0], draw(1.0))
+    assert all(torch.equal(row, draw(1e-4)) for row in draw(1e-4, num_samples=3))
+    assert draw(1.0, num_samples=4, length=0).shape == (4, 0)
+    with pytest.raises(ValueError, match="num_samples=0"):
+        draw(1.0, num_samples=0)
