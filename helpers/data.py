@@ -126,10 +126,11 @@ def _sources(file: DataFile) -> tuple[str, ...]:
 def _download(url: str, target: Path, file: DataFile) -> None:
     """``url`` into ``target``, atomically: the bytes go to a temporary file beside it,
     are checked against ``file.checksum`` and only then renamed into place."""
-    with tempfile.NamedTemporaryFile(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
-    ) as out:
-        partial = Path(out.name)
+    handle, name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+    )
+    os.close(handle)
+    partial = Path(name)
     try:
         with (
             urllib.request.urlopen(url, timeout=60) as response,

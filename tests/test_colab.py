@@ -128,7 +128,7 @@ def colab(tmp_path_factory):
             "before": before,
             "work": work,
             "clone": clone,
-            "specs": write_kernel_spec(env, work / "kernels", {}),
+            "specs": write_kernel_spec(env, work / "kernels"),
             "environment": environment,
             "requested": requested,
         }
