@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from colabkit import colab_env, installed, site_packages, write_kernel_spec
-from test_downloads import SOURCE, mirror
+from datakit import SOURCE, mirror
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))

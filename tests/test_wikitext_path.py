@@ -16,8 +16,8 @@ import shutil
 from pathlib import Path
 
 import nbformat
+from datakit import SOURCE, mirror
 from nbclient import NotebookClient
-from test_downloads import SOURCE, mirror
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = ROOT / "book" / "09_text_lstm.ipynb"
