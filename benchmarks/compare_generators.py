@@ -9,7 +9,8 @@ it is trained now, with the chapters' settings, through ``trained``). Each row h
 Fréchet distance to real test digits in the MNIST classifier's feature space, the
 classifier score, the classes covered (at least 1% of the samples), the class histogram,
 the training steps and the recorded training time. The first row is the floor: real
-training digits. The DCGANs' steps follow from the MLP GAN's FLOPs, as in the chapter.
+training digits. The DCGANs' steps follow from the MLP GAN's FLOPs, as in the chapter
+(``helpers.dcgan.book_dcgans``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import contextlib
 import json
 import sys
 import time
-from dataclasses import replace
 
 import torch
 
@@ -27,7 +27,7 @@ from helpers.autoencoders import book_autoencoder
 from helpers.cache import Trained, trained
 from helpers.config import budget, budget_name, get_device
 from helpers.data import mnist
-from helpers.dcgan import DCGANSettings
+from helpers.dcgan import book_dcgans
 from helpers.gan import book_mlp_gan, sample, step_flops, uniform_noise
 from helpers.metrics import Measures, classify, judge_settings, measure, test_accuracy
 from helpers.vae import book_vae, decoded_samples
@@ -58,18 +58,7 @@ def comparison(progress: bool = False) -> dict:
     mlp = get(mlp_settings)
     lsgan = get(book_mlp_gan("least_squares"))
     flops_mlp = step_flops(mlp_settings) * mlp.history.steps
-    dcgan_step = DCGANSettings(steps=1, batch_size=cfg.batch_size, limit=cfg.limit)
-    dcgan_steps = round(flops_mlp / step_flops(dcgan_step))
-    dcgan_settings = replace(dcgan_step, steps=dcgan_steps)
-    dcgan = get(dcgan_settings)
-    longer = get(
-        replace(
-            dcgan_settings,
-            steps=cfg.long_compute * dcgan_steps,
-            lr_d=cfg.long_lr,
-            lr_g=cfg.long_lr,
-        )
-    )
+    dcgans = {name: get(s) for name, s in book_dcgans(flops_mlp).items()}
     autoencoder = get(book_autoencoder())
     vae = get(book_vae())
 
@@ -108,8 +97,13 @@ def comparison(progress: bool = False) -> dict:
         row("VAE, z ~ N(0, I)", measure(classifier, vae_images, reference), vae),
         row("MLP GAN", of_generator(mlp), mlp),
         row("least-squares MLP GAN", of_generator(lsgan), lsgan),
-        row("DCGAN", of_generator(dcgan), dcgan),
-        row(f"DCGAN, lr {cfg.long_lr:g}, longer", of_generator(longer), longer),
+        row("DCGAN", of_generator(dcgans["tutorial"]), dcgans["tutorial"]),
+        row("paper's DCGAN", of_generator(dcgans["paper"]), dcgans["paper"]),
+        row(
+            f"DCGAN target run, lr {cfg.target_lr:g}",
+            of_generator(dcgans["target"]),
+            dcgans["target"],
+        ),
     ]
     return {
         "budget": budget_name(),
@@ -118,8 +112,9 @@ def comparison(progress: bool = False) -> dict:
         "classifier_test_accuracy": test_accuracy(classifier, cfg.test_limit),
         "samples": cfg.n_samples,
         "mlp_gan_flops": flops_mlp,
-        "dcgan_steps": dcgan.history.steps,
-        "longer_dcgan_steps": longer.history.steps,
+        "dcgan_steps": dcgans["tutorial"].history.steps,
+        "paper_dcgan_steps": dcgans["paper"].history.steps,
+        "target_dcgan_steps": dcgans["target"].history.steps,
         "seconds_to_build": round(time.perf_counter() - start, 1),
         "rows": rows,
     }

@@ -117,6 +117,9 @@ def make_gan_step(
 
     G is called once: D learns from ``fake.detach()`` (so D's backward pass stops at the
     fake images instead of running on through G), and G's step reuses the same ``fake``.
+    Returns both losses and D's mean outputs as probabilities, ``d_real`` = mean
+    sigmoid(s(x)) on the real batch and ``d_fake`` on the fakes, before D's step (the
+    PyTorch DCGAN tutorial's D(x) and D(G(z)); meaningful for the cross-entropy losses).
     """
 
     def step(batch: tuple[Tensor, ...]) -> dict[str, Tensor]:
@@ -124,7 +127,8 @@ def make_gan_step(
         fake = generator(noise(len(real)).to(real.device))
 
         # D step: push D(real) up and D(fake) down; G is a constant here.
-        d_loss = loss.discriminator(discriminator(real), discriminator(fake.detach()))
+        real_scores, fake_scores = discriminator(real), discriminator(fake.detach())
+        d_loss = loss.discriminator(real_scores, fake_scores)
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
@@ -135,7 +139,13 @@ def make_gan_step(
         # This also leaves gradients on D; the next D step clears them first.
         g_loss.backward()
         opt_g.step()
-        return {"d": d_loss.detach(), "g": g_loss.detach()}
+        return {
+            "d": d_loss.detach(),
+            "g": g_loss.detach(),
+            # D's mean output as a probability, D(x) = sigmoid(s(x)), before its step
+            "d_real": real_scores.detach().sigmoid().mean(),
+            "d_fake": fake_scores.detach().sigmoid().mean(),
+        }
 
     return step
 
@@ -597,11 +607,13 @@ class MNISTGANSettings:
 @dataclass(frozen=True)
 class MLPGANSettings(MNISTGANSettings):
     """A fully connected MNIST GAN, one of :data:`MLP_VARIANTS` (``noise_dim`` defaults
-    to the variant's)."""
+    to the variant's). ``dropout`` (None: the variant's) sets the dropout after every
+    hidden layer of both networks, so that one change can be tried at a time."""
 
     name: ClassVar[str] = "mlp_gan"
     variant: str = "source"
     noise_dim: int | None = None
+    dropout: float | None = None
 
     def __post_init__(self) -> None:
         if self.variant not in MLP_VARIANTS:
@@ -612,17 +624,23 @@ class MLPGANSettings(MNISTGANSettings):
         if self.noise_dim is None:
             noise_dim = MLP_VARIANTS[self.variant]["noise_dim"]
             object.__setattr__(self, "noise_dim", noise_dim)
+        check_range("dropout", self.dropout, 0, 1, high_open=True, allow_none=True)
         super().__post_init__()
 
     def build(self) -> GAN:
         spec = MLP_VARIANTS[self.variant]
+        generator, discriminator = dict(spec["generator"]), dict(spec["discriminator"])
+        if self.dropout is not None:
+            generator["dropout"] = discriminator["dropout"] = self.dropout
         return GAN(
-            MLPGenerator(self.noise_dim, **spec["generator"]),
-            MLPDiscriminator(**spec["discriminator"]),
+            MLPGenerator(self.noise_dim, **generator),
+            MLPDiscriminator(**discriminator),
         )
 
     def describe(self) -> str:
-        return f"{self.variant} MLP GAN, {gan_loss(self.loss, self.real_label).name}"
+        dropout = "" if self.dropout is None else f", dropout {self.dropout:g}"
+        loss = gan_loss(self.loss, self.real_label).name
+        return f"{self.variant} MLP GAN{dropout}, {loss}"
 
 
 def book_mlp_gan(loss: str = "bce") -> MLPGANSettings:

@@ -88,13 +88,14 @@ def test_compare_generators_prints_the_chapter_table_as_json(tmp_path):
     assert json.loads(text) == table
     names = [row["generator"] for row in table["rows"]]
     assert names[0] == "real training digits (floor)"
-    assert {"MLP GAN", "least-squares MLP GAN", "DCGAN"} <= set(names)
-    assert len(names) == 7
+    assert {"MLP GAN", "least-squares MLP GAN", "DCGAN", "paper's DCGAN"} <= set(names)
+    assert len(names) == 8
     for row in table["rows"]:
         assert row["frechet"] >= 0 and 1 <= row["score"] <= 10
         assert sum(row["histogram"]) == table["samples"]
         assert 1 <= row["classes_covered"] <= 10
-    assert table["longer_dcgan_steps"] > table["dcgan_steps"] > 0
+    assert table["dcgan_steps"] > 0 and table["paper_dcgan_steps"] > 0
+    assert table["target_dcgan_steps"] > 0
     assert table["mlp_gan_flops"] > 0
     steps = {row["generator"]: row["training_steps"] for row in table["rows"]}
     assert steps["DCGAN"] == table["dcgan_steps"] and steps[names[0]] is None

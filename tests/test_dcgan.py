@@ -8,7 +8,13 @@ import torch
 from torch import nn
 
 from helpers.cache import trained
-from helpers.dcgan import DCGANDiscriminator, DCGANGenerator, DCGANSettings
+from helpers.dcgan import (
+    DCGANDiscriminator,
+    DCGANGenerator,
+    DCGANSettings,
+    PaperDCGANDiscriminator,
+    PaperDCGANGenerator,
+)
 from helpers.gan import GAN, MLPGANSettings, sample, step_flops, uniform_noise
 from helpers.nets import trace_shapes
 
@@ -77,11 +83,61 @@ def test_chapter_diagram_shows_the_traced_shapes():
     assert [shape for _, shape in diagrams.DCGAN_DISCRIMINATOR_STAGES] == traced
 
 
+def test_the_papers_networks_follow_its_recipe():
+    generator_rows = trace_shapes(PaperDCGANGenerator(), torch.zeros(2, 96))
+    transposed = [s for _, layer, s in generator_rows if layer == "ConvTranspose2d"]
+    assert transposed == [(2, 128, 7, 7), (2, 64, 14, 14), (2, 1, 28, 28)]
+    discriminator_rows = trace_shapes(
+        PaperDCGANDiscriminator(), torch.zeros(2, 1, 28, 28)
+    )
+    convs = [s for _, layer, s in discriminator_rows if layer == "Conv2d"]
+    assert convs == [(2, 64, 14, 14), (2, 128, 7, 7), (2, 1, 1, 1)]
+    assert discriminator_rows[-1][2] == (2, 1)  # one logit per image
+    for net in (PaperDCGANGenerator(), PaperDCGANDiscriminator()):
+        kinds = {type(m) for m in net.modules()}
+        # strided convolutions instead of pooling, no hidden fully connected layer
+        assert nn.Linear not in kinds and nn.MaxPool2d not in kinds
+    # BatchNorm in both networks, but not on G's output nor on D's input
+    layers = list(PaperDCGANGenerator().net)
+    assert count_batchnorms(PaperDCGANGenerator()) == 2
+    assert isinstance(layers[-1], nn.Tanh) and isinstance(
+        layers[-2], nn.ConvTranspose2d
+    )
+    layers = list(PaperDCGANDiscriminator().net)
+    assert count_batchnorms(PaperDCGANDiscriminator()) == 1
+    assert isinstance(layers[0], nn.Conv2d) and isinstance(layers[1], nn.LeakyReLU)
+    slopes = {m.negative_slope for m in layers if isinstance(m, nn.LeakyReLU)}
+    assert slopes == {0.2}
+    images = PaperDCGANGenerator()(torch.rand(4, 96) * 2 - 1)
+    assert images.shape == (4, 1, 28, 28) and images.abs().max() <= 1
+
+
+def test_settings_build_the_architecture_asked_for():
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = DCGANSettings(architecture="paper").build()
+    assert isinstance(model.generator, PaperDCGANGenerator)
+    assert isinstance(model.discriminator, PaperDCGANDiscriminator)
+    first = model.discriminator.net[0].weight
+    assert first.std().item() == pytest.approx(0.02, rel=0.1)  # DCGAN's initialisation
+    assert "paper" in DCGANSettings(architecture="paper").describe()
+    with pytest.raises(
+        ValueError, match="architecture='big'.*allowed: tutorial, paper"
+    ):
+        DCGANSettings(architecture="big")
+    with pytest.raises(ValueError, match="batchnorm=False applies"):
+        DCGANSettings(architecture="paper", batchnorm=False)
+
+
 def test_bad_network_arguments():
     with pytest.raises(ValueError, match="noise_dim"):
         DCGANGenerator(noise_dim=0)
     with pytest.raises(ValueError, match="negative_slope"):
         DCGANDiscriminator(negative_slope=1.5)
+    with pytest.raises(ValueError, match="noise_dim"):
+        PaperDCGANGenerator(noise_dim=0)
+    with pytest.raises(ValueError, match="negative_slope"):
+        PaperDCGANDiscriminator(negative_slope=-0.2)
 
 
 def test_settings_check_their_fields():
@@ -198,3 +254,33 @@ def test_a_dcgan_step_costs_more_than_an_mlp_gan_step():
     assert dcgan > mlp > 0
     # Matrix products and convolutions scale with the batch.
     assert step_flops(DCGANSettings(batch_size=128)) == 2 * dcgan
+
+
+def test_book_dcgans_share_the_compute_they_are_given(monkeypatch):
+    from helpers.config import budget
+    from helpers.dcgan import book_dcgans
+
+    monkeypatch.setenv("GANBOOK_BUDGET", "quick")
+    cfg = budget("dcgan")
+    mlp_flops = 400 * step_flops(DCGANSettings(batch_size=cfg.batch_size))
+    runs = book_dcgans(mlp_flops)
+    assert set(runs) == {"tutorial", "paper", "target"}
+    assert runs["tutorial"].architecture == "tutorial" and runs["tutorial"].steps == 400
+    assert runs["tutorial"] == DCGANSettings(
+        steps=400, batch_size=cfg.batch_size, limit=cfg.limit
+    )
+    paper = runs["paper"]
+    assert paper.architecture == "paper" and paper.width == cfg.paper_width
+    assert paper.lr_d == paper.lr_g == cfg.paper_lr
+    # each run's compute is its budget, to within one step
+    for name, share in (("tutorial", 1), ("paper", 1), ("target", cfg.target_compute)):
+        per_step = step_flops(runs[name])
+        assert abs(per_step * runs[name].steps - share * mlp_flops) <= per_step / 2
+    # the target run differs from its architecture's run in learning rate and budget
+    target = runs["target"]
+    base = runs[cfg.target_architecture]
+    assert target.lr_d == target.lr_g == cfg.target_lr
+    same = dataclasses.replace(target, steps=base.steps, lr_d=base.lr_d, lr_g=base.lr_g)
+    assert same == base
+    with pytest.raises(ValueError, match="mlp_flops=0 is out of range"):
+        book_dcgans(0)

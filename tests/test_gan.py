@@ -151,7 +151,25 @@ def test_one_step_changes_d_only_in_the_d_step_and_g_only_in_the_g_step():
         g_after_g, g0
     )  # G step: only G moved
     assert calls["G"] == 1  # one generator call: the G step reuses the D step's fakes
-    assert set(losses) == {"d", "g"} and not losses["d"].requires_grad
+    assert set(losses) == {"d", "g", "d_real", "d_fake"}
+    assert not any(value.requires_grad for value in losses.values())
+
+
+def test_the_step_reports_d_outputs_as_probabilities_before_d_moves():
+    run = toy_run()
+    G, D = run["generator"], run["discriminator"]
+    batch = next(iter(run["batches"]))
+    noise = torch.randn(len(batch[0]), 2, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():  # what D says before its step, on these reals and fakes
+        expected_real = D(batch[0]).sigmoid().mean()
+        expected_fake = D(G(noise)).sigmoid().mean()
+    step = make_gan_step(
+        G, D, run["loss"], run["opt_g"], run["opt_d"], lambda n: noise[:n]
+    )
+    reported = step(batch)
+    assert torch.isclose(reported["d_real"], expected_real)
+    assert torch.isclose(reported["d_fake"], expected_fake)
+    assert 0 < reported["d_fake"] < 1 and 0 < reported["d_real"] < 1
 
 
 def test_d_step_does_not_backpropagate_into_the_generator():
@@ -315,6 +333,14 @@ def test_mlp_variants_shapes_ranges_and_sizes():
     assert sum(isinstance(m, nn.Dropout) for m in D2.modules()) == 3
     assert MLPGANSettings(noise_dim=10).build().generator.noise_dim == 10
     assert set(MLP_VARIANTS) == {"source", "dropout"}
+    # One change at a time: the source's networks, with dropout after every hidden layer
+    with_dropout = MLPGANSettings(dropout=0.2).build()
+    for net, plain in ((with_dropout.generator, G), (with_dropout.discriminator, D)):
+        rates = [m.p for m in net.modules() if isinstance(m, nn.Dropout)]
+        assert rates == [0.2, 0.2] and count(net) == count(plain)
+    assert "dropout 0.2" in MLPGANSettings(dropout=0.2).describe()
+    none = MLPGANSettings(variant="dropout", dropout=0.0).build()
+    assert not any(isinstance(m, nn.Dropout) for m in none.modules())
 
 
 def test_mlp_arguments_are_checked():
@@ -348,6 +374,8 @@ def test_mlp_arguments_are_checked():
         ({"limit": -5}, "limit=-5 is out of range"),
         ({"limit": 100, "batch_size": 128}, "batch_size=128 is out of range"),
         ({"noise_dim": 0}, "noise_dim=0 is out of range"),
+        ({"dropout": 1.0}, r"dropout=1.0 is out of range; allowed: 0 <= dropout < 1"),
+        ({"dropout": -0.1}, r"dropout=-0.1 is out of range"),
     ],
 )
 def test_mlp_gan_settings_name_the_bad_field(values, message):
