@@ -36,7 +36,10 @@ book: install
 		rm -rf _build; fi
 	# Progress bars are for live readers; the pages keep fit()'s one-line summary instead.
 	# The chapters export what their kernel-free panels need into _build/page-assets.
-	GANBOOK_BUDGET=$(BUDGET) TQDM_DISABLE=1 GANBOOK_PAGE_ASSETS=$(CURDIR)/_build/page-assets \
+	# They execute in parallel lanes first (GANBOOK_LANES, default two); the build then
+	# finds every chapter in jupyter-cache and renders.
+	export GANBOOK_BUDGET=$(BUDGET) TQDM_DISABLE=1 GANBOOK_PAGE_ASSETS=$(CURDIR)/_build/page-assets; \
+		$(BIN)/python _ext/execute_chapters.py && \
 		$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "$(INPUTS)" > _build/.inputs
 

@@ -27,7 +27,9 @@ import dataclasses
 import hashlib
 import inspect
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -204,6 +206,10 @@ def _write(
         "state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "history": history.state_dict(),
     }
-    partial = path.with_name(path.name + ".part")
+    # A name of its own: two kernels of a parallel build may write the same entry.
+    handle, partial = tempfile.mkstemp(
+        dir=path.parent, prefix=path.name, suffix=".part"
+    )
+    os.close(handle)
     torch.save(entry, partial)
-    partial.replace(path)  # atomic: an interrupted write never leaves half an entry
+    os.replace(partial, path)  # atomic: an interrupted write never leaves half an entry

@@ -27,6 +27,7 @@ import json
 import math
 import os
 import re
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -63,9 +64,13 @@ def _check_name(name: str) -> None:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(data)
-    partial.replace(path)
+    # A temporary name of its own: two kernels of a parallel build may export at once.
+    handle, partial = tempfile.mkstemp(
+        dir=path.parent, prefix=path.name, suffix=".partial"
+    )
+    with os.fdopen(handle, "wb") as file:
+        file.write(data)
+    os.replace(partial, path)
 
 
 def _half_weights(model_bytes: bytes) -> bytes:
