@@ -16,10 +16,11 @@ Shared building blocks first:
 
 Then one module per model family, in the order the chapters meet them: ``autoencoders``
 (chapter 2), ``vae`` (3), ``divergences`` (4), ``gan`` (5-7: losses, the loop, the toy,
-ring and MNIST MLP GANs), ``metrics`` (6-8: the judge and its measures), ``dcgan`` (8),
-``text`` (9). A family module defines its networks, its settings dataclass (which builds
-and trains them) and what the chapters measure with them; it imports only the building
-blocks and earlier families.
+ring and MNIST MLP GANs), ``metrics`` (6-9: the judge and its measures), ``dcgan`` (8),
+``wgan`` (9: the critic, its penalty or clipping, the ring and MNIST WGANs), ``text``
+(10). A family module defines its networks, its settings dataclass (which
+builds and trains them) and what the chapters measure with them; it imports only the
+building blocks and earlier families.
 
 Where a panel's action lives: in the chapter. A panel (``widgets.train_panel`` or
 ``widgets.live_panel``) calls a function the chapter defines in a visible cell, which

@@ -211,5 +211,6 @@ def _write(
         dir=path.parent, prefix=path.name, suffix=".part"
     )
     os.close(handle)
+    os.chmod(partial, 0o644)  # mkstemp's 0600 would keep the entry from other users
     torch.save(entry, partial)
     os.replace(partial, path)  # atomic: an interrupted write never leaves half an entry

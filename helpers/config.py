@@ -124,6 +124,30 @@ BUDGETS: dict[str, dict[str, dict]] = {
             "target_compute": 1,
         },
     },
+    "wgan": {
+        "quick": {
+            "critic_steps": 200,
+            "critic_samples": 20000,
+            "ring_long_epochs": 8,
+            "mnist_steps": 40,
+            "mnist_record": 10,
+            "limit": 1024,
+            "n_fixed": 500,
+            "test_limit": 1000,
+            "n_samples": 1000,
+        },
+        "full": {
+            "critic_steps": 2000,  # the 1-d critics: about 10 s each on one thread
+            "critic_samples": 200000,
+            "ring_long_epochs": 200,  # the generator steps of chapter 7's 40 epochs
+            "mnist_steps": 3000,
+            "mnist_record": 150,
+            "limit": None,
+            "n_fixed": 1000,
+            "test_limit": None,
+            "n_samples": 5000,
+        },
+    },
     "text_lstm": {
         "quick": {
             "char": {

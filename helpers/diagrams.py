@@ -666,11 +666,121 @@ def dcgan_shapes() -> Figure:
     return fig
 
 
-# ------------------------------------------------------------ chapter 9: LSTM text
+# ------------------------------------------------------- chapter 9: Wasserstein GAN
+
+
+def wgan_loop(n_critic: int = 5) -> Figure:
+    """Chapter 9's training loop: ``n_critic`` critic steps, each on a fresh real batch
+    and fakes from a frozen G, with the gradient penalty taken at random points between
+    real and fake; then one generator step through the critic."""
+    fig, ax = canvas(10.4, 5.0)
+    box(ax, 1.0, 3.9, "noise\n$z \\sim p_z$", 1.4, 0.8, "code")
+    box(ax, 3.1, 3.9, "generator $G$\n(frozen here)", 1.8, 0.8, "model")
+    box(ax, 5.3, 3.9, "fake $\\tilde x$", 1.4, 0.7)
+    box(ax, 5.3, 1.6, "real $x$", 1.4, 0.7, "data")
+    box(ax, 5.3, 2.75, "$\\hat x = t x + (1 - t)\\tilde x$", 2.3, 0.6, "plain", 9)
+    box(ax, 7.6, 2.75, "critic $f$\n(no sigmoid)", 1.6, 0.8, "model")
+    arrow(ax, (1.7, 3.9), (2.2, 3.9))
+    arrow(ax, (4.0, 3.9), (4.6, 3.9))
+    arrow(ax, (6.0, 3.75), (6.8, 3.0))
+    arrow(ax, (6.0, 1.75), (6.8, 2.5))
+    arrow(ax, (6.45, 2.75), (6.8, 2.75))
+    arrow(ax, (5.3, 3.55), (5.3, 3.05))
+    arrow(ax, (5.3, 1.95), (5.3, 2.45))
+    box(
+        ax,
+        7.9,
+        0.75,
+        "critic minimises $\\mathbb{E} f(\\tilde x) - \\mathbb{E} f(x)$\n"
+        "$+ \\lambda\\, \\mathbb{E}(\\Vert\\nabla f(\\hat x)\\Vert - 1)^2$",
+        3.6,
+        0.85,
+        "loss",
+        9,
+    )
+    box(
+        ax,
+        7.9,
+        4.55,
+        f"repeat {n_critic}× ($n_\\mathrm{{critic}}$), then one step of $G$:\n"
+        "$G$ minimises $-\\mathbb{E} f(G(z))$",
+        3.9,
+        0.75,
+        "loss",
+        9,
+    )
+    arrow(ax, (7.6, 2.35), (7.6, 1.2))
+    arrow(ax, (8.2, 3.15), (8.2, 4.15), dashed=True)
+    ax.text(
+        2.4,
+        2.2,
+        "$\\mathbb{E} f(x) - \\mathbb{E} f(\\tilde x)$:\n"
+        "the critic's estimate of $W_1$",
+        ha="center",
+        va="center",
+        fontsize=9,
+        color=INK,
+    )
+    return fig
+
+
+def vae_gan() -> Figure:
+    """VAE-GAN (Larsen et al., 2016): a VAE whose reconstruction error is measured in
+    the features of a GAN's discriminator, which also judges the decoder's samples."""
+    fig, ax = canvas(10.0, 3.6)
+    box(ax, 0.8, 2.4, "image $x$", 1.2, 0.7, "data")
+    box(ax, 2.5, 2.4, "encoder", 1.3, 0.7, "model")
+    box(ax, 4.2, 2.4, "code $z$", 1.2, 0.7, "code")
+    box(ax, 5.9, 2.4, "decoder $=$\ngenerator", 1.5, 0.8, "model")
+    box(ax, 7.6, 2.4, "$\\tilde x$", 0.9, 0.7)
+    box(ax, 9.0, 2.4, "discriminator\n$D$", 1.5, 0.8, "model")
+    arrow(ax, (1.4, 2.4), (1.85, 2.4))
+    arrow(ax, (3.15, 2.4), (3.6, 2.4))
+    arrow(ax, (4.8, 2.4), (5.15, 2.4))
+    arrow(ax, (6.65, 2.4), (7.15, 2.4))
+    arrow(ax, (8.05, 2.4), (8.25, 2.4))
+    arrow(ax, (0.8, 2.05), (8.6, 1.95), curve=0.25)
+    box(
+        ax,
+        5.0,
+        0.45,
+        "reconstruction error in $D$'s features: "
+        "$\\Vert D_l(x) - D_l(\\tilde x)\\Vert^2$, plus KL and the GAN loss",
+        8.6,
+        0.6,
+        "loss",
+        9,
+    )
+    ax.text(4.6, 1.35, "$x$ also goes to $D$", ha="center", fontsize=9, color=INK)
+    return fig
+
+
+def bigan() -> Figure:
+    """BiGAN (Donahue et al., 2017): an encoder E learned adversarially. D sees pairs,
+    (x, E(x)) from the data and (G(z), z) from the generator, and cannot tell them apart
+    only when E inverts G."""
+    fig, ax = canvas(9.0, 3.8)
+    box(ax, 0.9, 3.0, "image $x$", 1.3, 0.7, "data")
+    box(ax, 2.9, 3.0, "encoder $E$", 1.5, 0.7, "model")
+    box(ax, 5.0, 3.0, "pair $(x, E(x))$", 1.9, 0.7, "data")
+    box(ax, 0.9, 1.0, "noise $z$", 1.3, 0.7, "code")
+    box(ax, 2.9, 1.0, "generator $G$", 1.5, 0.7, "model")
+    box(ax, 5.0, 1.0, "pair $(G(z), z)$", 1.9, 0.7)
+    box(ax, 7.6, 2.0, "$D(x, z)$:\ndata pair or\ngenerated pair?", 2.0, 1.1, "model")
+    arrow(ax, (1.55, 3.0), (2.15, 3.0))
+    arrow(ax, (3.65, 3.0), (4.05, 3.0))
+    arrow(ax, (1.55, 1.0), (2.15, 1.0))
+    arrow(ax, (3.65, 1.0), (4.05, 1.0))
+    arrow(ax, (5.95, 2.85), (6.6, 2.3))
+    arrow(ax, (5.95, 1.15), (6.6, 1.7))
+    return fig
+
+
+# ------------------------------------------------------------ chapter 10: LSTM text
 
 
 def lstm_tbptt(seq_len: int = 3) -> Figure:
-    """Chapter 9's truncated backpropagation through time: the LSTM unrolled over two
+    """Chapter 10's truncated backpropagation through time: the LSTM unrolled over two
     chunks of ``seq_len`` steps. The state (h, c) flows on from chunk to chunk but is
     detached at the boundary, so each chunk's gradients stay inside it."""
     gap, pitch, cell_w, cell_h = 1.7, 1.55, 0.95, 0.7

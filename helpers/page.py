@@ -70,6 +70,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     )
     with os.fdopen(handle, "wb") as file:
         file.write(data)
+    os.chmod(partial, 0o644)  # as any file the site serves, not mkstemp's 0600
     os.replace(partial, path)
 
 

@@ -73,6 +73,7 @@ def test_the_file_records_settings_code_state_and_history(cache_folder):
     assert entry["history"]["steps"] == 125
     assert entry["history"]["losses"]["d"] == result.history.losses["d"]
     assert [p.name for p in cache_folder.iterdir()] == [path.name]  # no .part left
+    assert path.stat().st_mode & 0o777 == 0o644  # readable by others, as torch.save's
 
 
 def test_different_settings_have_different_paths_and_a_change_retrains(cache_folder):

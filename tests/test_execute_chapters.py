@@ -30,6 +30,7 @@ def test_chapters_that_load_a_model_start_after_the_chapter_that_trains_it():
     names = [p.stem for p in execute_chapters.chapters()]
     before = {
         "07_lsgan": ["06_mnist_gan"],
+        "09_wgan": ["06_mnist_gan", "07_lsgan"],
         "08_dcgan": ["02_autoencoders", "03_vae", "07_lsgan"],
     }
     for chapter, prerequisites in before.items():

@@ -86,6 +86,8 @@ def test_json_export_rounds_tensors_and_refuses_nan(assets):
     data = json.loads((assets / "numbers.json").read_text())
     assert size == len((assets / "numbers.json").read_text())
     assert data == {"points": [[0.1235, 1.0]], "gap": None, "n": 3}
+    assert [p.name for p in assets.iterdir()] == ["numbers.json"]  # nothing partial
+    assert (assets / "numbers.json").stat().st_mode & 0o777 == 0o644  # servable
 
 
 def test_png_export_is_a_grid_without_padding(assets):
