@@ -3,8 +3,8 @@
     python _ext/execute_chapters.py   # lanes: GANBOOK_LANES, else min(2, cores)
 
 `jupyter-book build` executes notebooks one after another, each with every core; the
-chapters' models are small, so two kernels of one thread each finish the book sooner on
-two cores than one kernel of two threads (their kernels scale poorly past one thread).
+chapters' models are small and gain little from a second thread, so two kernels of one
+thread each keep two cores busier than one kernel of two threads.
 This script executes every chapter that jupyter-cache does not hold yet, as myst-nb
 would (same cache, same working folder, same timeout, errors fatal), in ``lanes``
 kernels at once; the build that follows finds every chapter cached and only renders.
