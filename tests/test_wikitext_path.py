@@ -24,7 +24,7 @@ CHAPTER = ROOT / "book" / "10_text_lstm.ipynb"
 SWITCH = 'WORD_CORPUS = "tinyshakespeare"'
 
 
-def test_chapter_9_trains_and_samples_its_word_model_on_wikitext2(
+def test_the_text_chapter_trains_and_samples_its_word_model_on_wikitext2(
     tmp_path, monkeypatch
 ):
     served = tmp_path / "served"
