@@ -27,9 +27,7 @@ import dataclasses
 import hashlib
 import inspect
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -37,6 +35,7 @@ import torch
 from torch import nn
 
 from .config import cache_root, get_device
+from .data import atomic_file
 from .training import History, seeded
 
 CACHE_FORMAT = 2
@@ -206,11 +205,5 @@ def _write(
         "state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "history": history.state_dict(),
     }
-    # A name of its own: two kernels of a parallel build may write the same entry.
-    handle, partial = tempfile.mkstemp(
-        dir=path.parent, prefix=path.name, suffix=".part"
-    )
-    os.close(handle)
-    os.chmod(partial, 0o644)  # mkstemp's 0600 would keep the entry from other users
-    torch.save(entry, partial)
-    os.replace(partial, path)  # atomic: an interrupted write never leaves half an entry
+    with atomic_file(path) as partial:  # never half an entry, even with two writers
+        torch.save(entry, partial)

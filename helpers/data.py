@@ -16,6 +16,7 @@ import struct
 import tempfile
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,15 +124,32 @@ def _sources(file: DataFile) -> tuple[str, ...]:
     return file.urls
 
 
-def _download(url: str, target: Path, file: DataFile) -> None:
-    """``url`` into ``target``, atomically: the bytes go to a temporary file beside it,
-    are checked against ``file.checksum`` and only then renamed into place."""
+@contextmanager
+def atomic_file(path: Path, suffix: str = ".part") -> Iterator[Path]:
+    """A temporary file beside ``path`` for the block to write; renamed onto ``path``
+    (mode 0644) when the block ends without an error, deleted when it raises.
+
+    Its name is its own, so two processes may write the same ``path`` at once (two
+    lanes of the book's build): the last rename wins, and no reader ever sees half a
+    file. The downloads, the model cache and the page's exports all write through it.
+    """
     handle, name = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+        dir=path.parent, prefix=f".{path.name}.", suffix=suffix
     )
     os.close(handle)
     partial = Path(name)
     try:
+        yield partial
+        os.chmod(partial, 0o644)  # mkstemp's 0600 would keep the file from other users
+        os.replace(partial, path)
+    finally:  # an interrupted or failed write leaves nothing a later run could trust
+        partial.unlink(missing_ok=True)
+
+
+def _download(url: str, target: Path, file: DataFile) -> None:
+    """``url`` into ``target``, atomically: the bytes go to a temporary file beside it,
+    are checked against ``file.checksum`` and only then renamed into place."""
+    with atomic_file(target) as partial:
         with (
             urllib.request.urlopen(url, timeout=60) as response,
             open(partial, "wb") as out,
@@ -145,9 +163,6 @@ def _download(url: str, target: Path, file: DataFile) -> None:
             raise CorruptDataError(
                 f"the download does not match its checksum ({detail})"
             )
-        os.replace(partial, target)
-    finally:  # an interrupted or bad download leaves nothing a later run could trust
-        partial.unlink(missing_ok=True)
 
 
 def fetch(relative_path: str) -> Path:

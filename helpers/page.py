@@ -27,7 +27,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -36,6 +35,7 @@ import torch
 from IPython.display import HTML
 from torch import Tensor, nn
 
+from .data import atomic_file
 from .nets import evaluating
 
 ASSETS_VARIABLE = "GANBOOK_PAGE_ASSETS"
@@ -64,14 +64,9 @@ def _check_name(name: str) -> None:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    # A temporary name of its own: two kernels of a parallel build may export at once.
-    handle, partial = tempfile.mkstemp(
-        dir=path.parent, prefix=path.name, suffix=".partial"
-    )
-    with os.fdopen(handle, "wb") as file:
-        file.write(data)
-    os.chmod(partial, 0o644)  # as any file the site serves, not mkstemp's 0600
-    os.replace(partial, path)
+    # ".partial": the build's copy into the site skips files with that suffix
+    with atomic_file(path, suffix=".partial") as partial:
+        partial.write_bytes(data)
 
 
 def _half_weights(model_bytes: bytes) -> bytes:

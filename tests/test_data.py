@@ -100,3 +100,20 @@ def test_mid_grey_fraction_counts_pixels_strictly_between_ink_and_paper():
     assert data.mid_grey_fraction(torch.tensor([0.0, 0.5, 1.0, 0.3])) == 0.5
     assert data.mid_grey_fraction(torch.tensor([0.2, 0.8])) == 0.0  # the bounds are out
     assert data.mid_grey_fraction(torch.full((2, 1, 28, 28), 0.5)) == 1.0
+
+
+def test_atomic_file_renames_only_a_finished_write(tmp_path):
+    target = tmp_path / "entry.bin"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError, match="interrupted"):
+        with data.atomic_file(target) as partial:
+            partial.write_bytes(b"half")
+            raise RuntimeError("interrupted")
+    assert target.read_bytes() == b"old"  # the old file stands, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["entry.bin"]  # nothing partial
+    with data.atomic_file(target, suffix=".partial") as partial:
+        assert partial.name.endswith(".partial") and partial.parent == tmp_path
+        partial.write_bytes(b"new")
+    assert target.read_bytes() == b"new"
+    assert target.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["entry.bin"]
