@@ -11,6 +11,7 @@ counts generator updates, as the papers do. :class:`WGANSettings` trains on the 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -222,46 +223,33 @@ class WGANSettings:
             step = make_wgan_step(
                 G, critic, opt_g, opt_c, noise, self.n_critic, None, clip=self.clip
             )
-        # One "batch" is n_critic mini-batches; a record every record_every steps.
+        # One "batch" is n_critic mini-batches; an "epoch" of fit is record_every steps,
+        # cut from one endless stream of batches, and ends with a record.
         batches = BatchIterator(
             data,
             batch_size=self.n_critic * self.batch_size,
             drop_last=True,
             seed=self.seed,
         )
-        endless, history = _endless(batches), History()
-        for _ in range(math.ceil(self.steps / self.record_every)):
-            part = fit(
-                step,
-                endless,
-                1,
-                models=(G, critic),
-                max_steps=min(self.record_every, self.steps - history.steps),
-                max_seconds=max_seconds,
-                progress=False,
-            )
-            _append(history, part)
+
+        def record(epoch: int) -> dict:
             samples = sample(G, fixed.to(device))
             if self.data == "mnist":  # as bytes, like MNIST itself: a quarter the size
                 samples = ((samples + 1) * 127.5).round().to(torch.uint8)
-            history.per_epoch["samples"].append(samples)
-            history.per_epoch["w"].append(sum(part.losses["w"]) / part.steps)
-            history.epochs_done += 1
-            if part.stopped:
-                history.stopped = part.stopped
-                print(f"{self.describe()}: stopped, {part.stopped}")
-                break
-            if max_seconds is not None:
-                max_seconds -= part.seconds
-                if max_seconds <= 0:
-                    history.stopped = f"time cap reached at step {history.steps}"
-                    break
-        if progress:
-            print(
-                f"{self.describe()}: {history.steps:,} generator steps "
-                f"({self.n_critic} critic steps each) in {history.seconds:.1f} s; "
-                f"last W1 estimate {history.per_epoch['w'][-1]:.3f}"
-            )
+            return {"samples": samples}
+
+        history = fit(
+            step,
+            _Stretches(batches, self.record_every),
+            math.ceil(self.steps / self.record_every),
+            models=(G, critic),
+            on_epoch_end=record,
+            max_steps=self.steps,
+            max_seconds=max_seconds,
+            desc=self.describe(),
+            progress=progress,
+        )
+        history.per_epoch["w"] = history.epoch_mean("w", self.record_every)
         return history
 
 
@@ -272,15 +260,16 @@ def from_bytes(images: Tensor) -> Tensor:
     return images.float() / 127.5 - 1
 
 
-def _endless(batches: BatchIterator):
-    """``batches`` epoch after epoch, without end (``fit``'s ``max_steps`` stops it)."""
-    while True:
-        yield from batches
+class _Stretches:
+    """``batches`` epoch after epoch without end, served ``size`` batches at a time:
+    each ``for batch in stretches`` continues where the last one stopped."""
 
+    def __init__(self, batches: BatchIterator, size: int) -> None:
+        self.size = size
+        self.stream = (batch for _ in itertools.count() for batch in batches)
 
-def _append(history: History, part: History) -> None:
-    for key, values in part.losses.items():
-        history.losses[key].extend(values)
-    history.steps += part.steps
-    history.samples += part.samples
-    history.seconds += part.seconds
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self):
+        return itertools.islice(self.stream, self.size)
