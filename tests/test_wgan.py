@@ -45,14 +45,12 @@ def test_the_penalty_refuses_batches_of_different_shapes():
 
 def step_parts(n_critic=5, **lipschitz):
     torch.manual_seed(0)
-    generator, critic = nn.Linear(2, 2), nn.Sequential(nn.Linear(2, 8), nn.ReLU())
-    critic.append(nn.Linear(8, 1))
+    generator = nn.Linear(2, 2)
+    critic = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))
     opt_g = torch.optim.SGD(generator.parameters(), lr=0.1)
     opt_c = torch.optim.SGD(critic.parameters(), lr=0.1)
-    step = make_wgan_step(
-        generator, critic, opt_g, opt_c, lambda n: torch.randn(n, 2), n_critic,
-        **lipschitz,
-    )  # fmt: skip
+    noise = lambda n: torch.randn(n, 2)  # noqa: E731
+    step = make_wgan_step(generator, critic, opt_g, opt_c, noise, n_critic, **lipschitz)
     return generator, critic, step
 
 
