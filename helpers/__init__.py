@@ -16,9 +16,10 @@ Shared building blocks first:
 
 Then one module per model family, in the order the chapters meet them: ``autoencoders``
 (chapter 2), ``vae`` (3), ``divergences`` (4), ``gan`` (5-7: losses, the loop, the toy,
-ring and MNIST MLP GANs), ``metrics`` (6-9: the judge and its measures), ``dcgan`` (8),
-``wgan`` (9: the critic, its penalty or clipping, the ring and MNIST WGANs), ``text``
-(10). A family module defines its networks, its settings dataclass (which
+ring and MNIST MLP GANs), ``metrics`` (6-10: the judge and its measures), ``dcgan`` (8),
+``wgan`` (9: the critic, its penalty or clipping, the ring and MNIST WGANs), ``cgan``
+(10: the conditional GAN), ``compare`` (10: every generator measured the same way),
+``text`` (11). A family module defines its networks, its settings dataclass (which
 builds and trains them) and what the chapters measure with them; it imports only the
 building blocks and earlier families.
 

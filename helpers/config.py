@@ -29,8 +29,8 @@ ALLOWED_BUDGETS = ("quick", "full")
 # steps, never in seconds, so the same seeds give the same numbers on every machine.
 # "models" holds the models several chapters share (each family's module turns its entry
 # into settings: autoencoders.book_autoencoder(), vae.book_vae(), gan.book_mlp_gan(),
-# metrics.judge_settings()); every other entry belongs to one chapter, and no chapter
-# reads another's.
+# metrics.judge_settings(), wgan.book_mnist_wgan()); every other entry belongs to one
+# chapter, and no chapter reads another's.
 BUDGETS: dict[str, dict[str, dict]] = {
     "models": {
         "quick": {
@@ -38,12 +38,25 @@ BUDGETS: dict[str, dict[str, dict]] = {
             "vae": {"epochs": 1, "limit": 3000},
             "judge": {"epochs": 2, "limit": 3000},
             "mlp_gan": {"epochs": 2, "limit": 1024},
+            "wgan_mnist": {
+                "steps": 40,
+                "record_every": 10,
+                "n_fixed": 500,
+                "limit": 1024,
+            },
         },
         "full": {
             "autoencoder": {"epochs": 10, "limit": None},
             "vae": {"epochs": 10, "limit": None},
             "judge": {"epochs": 3, "limit": None},
             "mlp_gan": {"epochs": 15, "limit": None},
+            # chapter 9's MNIST WGAN-GP, which chapter 10's table measures again
+            "wgan_mnist": {
+                "steps": 3000,
+                "record_every": 150,
+                "n_fixed": 1000,
+                "limit": None,
+            },
         },
     },
     "intro": {
@@ -129,10 +142,6 @@ BUDGETS: dict[str, dict[str, dict]] = {
             "critic_steps": 200,
             "critic_samples": 20000,
             "ring_long_epochs": 8,
-            "mnist_steps": 40,
-            "mnist_record": 10,
-            "limit": 1024,
-            "n_fixed": 500,
             "test_limit": 1000,
             "n_samples": 1000,
         },
@@ -140,12 +149,28 @@ BUDGETS: dict[str, dict[str, dict]] = {
             "critic_steps": 2000,  # the 1-d critics: about 10 s each on one thread
             "critic_samples": 200000,
             "ring_long_epochs": 200,  # the generator steps of chapter 7's 40 epochs
-            "mnist_steps": 3000,
-            "mnist_record": 150,
-            "limit": None,
-            "n_fixed": 1000,
             "test_limit": None,
             "n_samples": 5000,
+        },
+    },
+    "cgan": {
+        "quick": {
+            "steps": 30,
+            "record_every": 10,
+            "limit": 1024,
+            "per_digit": 10,
+            "test_limit": 1000,
+            "per_class": 100,
+            "target": None,  # the accuracy target holds at the full budget only
+        },
+        "full": {
+            "steps": 1500,  # about 5 minutes on one CPU thread beside another lane
+            "record_every": 100,
+            "limit": None,
+            "per_digit": 50,
+            "test_limit": None,
+            "per_class": 1000,
+            "target": 0.95,  # of samples read as the digit asked for
         },
     },
     "text_lstm": {

@@ -776,11 +776,58 @@ def bigan() -> Figure:
     return fig
 
 
-# ------------------------------------------------------------ chapter 10: LSTM text
+# ---------------------------------------------------------- chapter 10: conditional GAN
+
+
+def conditional_gan() -> Figure:
+    """Chapter 10's conditional GAN: the digit ``y`` goes into G (an embedding beside
+    the noise) and into D (a projection onto D's features), and D's second head reads
+    the digit back (the auxiliary classifier)."""
+    fig, ax = canvas(10.4, 5.0)
+    box(ax, 0.9, 4.1, "noise\n$z \\sim p_z$", 1.3, 0.8, "code")
+    box(ax, 0.9, 2.7, "digit $y$\n(asked for)", 1.3, 0.8, "code")
+    box(ax, 2.9, 3.4, "generator\n$G(z, e_G(y))$", 1.9, 0.9, "model")
+    box(ax, 4.9, 3.4, "fake $\\tilde x$", 1.2, 0.7)
+    box(ax, 4.9, 1.6, "real $x$, its\nlabel $y$", 1.4, 0.8, "data")
+    box(ax, 6.9, 2.5, "D's features\n$h(x)$", 1.5, 0.8, "model")
+    box(ax, 9.0, 3.5, "score $w \\cdot h + e_D(y) \\cdot h$\nreal digit $y$?", 2.5, 0.8)
+    box(ax, 9.0, 1.5, "classifier\nwhich digit?", 1.9, 0.8)
+    arrow(ax, (1.55, 4.0), (1.95, 3.6))
+    arrow(ax, (1.55, 2.8), (1.95, 3.2))
+    arrow(ax, (3.85, 3.4), (4.3, 3.4))
+    arrow(ax, (5.5, 3.25), (6.15, 2.7))
+    arrow(ax, (5.6, 1.75), (6.15, 2.3))
+    arrow(ax, (7.65, 2.7), (7.75, 3.3))
+    arrow(ax, (7.65, 2.3), (8.05, 1.7))
+    arrow(ax, (1.55, 2.5), (7.75, 3.75), dashed=True)
+    box(
+        ax,
+        5.0,
+        0.45,
+        "D: GAN loss of its scores + cross-entropy of its classifier on real labels\n"
+        "G: GAN loss of its fakes + cross-entropy of D's classifier on the digits "
+        "asked for",
+        9.6,
+        0.75,
+        "loss",
+        8.5,
+    )
+    ax.text(
+        4.4,
+        4.55,
+        "the asked-for $y$ also goes to D (dashed)",
+        fontsize=9,
+        color=INK,
+        ha="center",
+    )
+    return fig
+
+
+# ------------------------------------------------------------ chapter 11: LSTM text
 
 
 def lstm_tbptt(seq_len: int = 3) -> Figure:
-    """Chapter 10's truncated backpropagation through time: the LSTM unrolled over two
+    """Chapter 11's truncated backpropagation through time: the LSTM unrolled over two
     chunks of ``seq_len`` steps. The state (h, c) flows on from chunk to chunk but is
     detached at the boundary, so each chunk's gradients stay inside it."""
     gap, pitch, cell_w, cell_h = 1.7, 1.55, 0.95, 0.7

@@ -32,6 +32,7 @@ def test_chapters_that_load_a_model_start_after_the_chapter_that_trains_it():
         "07_lsgan": ["06_mnist_gan"],
         "09_wgan": ["06_mnist_gan", "07_lsgan"],
         "08_dcgan": ["02_autoencoders", "03_vae", "07_lsgan"],
+        "10_cgan": ["02_autoencoders", "03_vae", "07_lsgan", "08_dcgan", "09_wgan"],
     }
     for chapter, prerequisites in before.items():
         for prerequisite in prerequisites:

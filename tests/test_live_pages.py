@@ -144,7 +144,7 @@ def test_text_samples_panel_computes_the_models_probabilities(site, base_url, br
     """The page's softmax(logits / T) over the first token after the prompt equals
     PyTorch's over the whole vocabulary (the build stored it beside the logits)."""
     data = json.loads((site / "_static/live/data/text-samples.json").read_text())
-    open_page(browser, base_url, "book/10_text_lstm")
+    open_page(browser, base_url, "book/11_text_lstm")
     panel = browser.find_element(
         "css selector", '.ganbook-live[data-panel="text-samples"]'
     )

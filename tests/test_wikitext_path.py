@@ -1,4 +1,4 @@
-"""Chapter 10's WikiText-2 path, executed: the chapter run at the quick budget with
+"""Chapter 11's WikiText-2 path, executed: the chapter run at the quick budget with
 ``WORD_CORPUS = "wikitext2"``, downloading its corpora into an empty data root through
 ``GANBOOK_MIRROR`` (a server on 127.0.0.1), training the word model on WikiText-2,
 scoring and sampling it.
@@ -20,7 +20,7 @@ from datakit import SOURCE, mirror
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
-CHAPTER = ROOT / "book" / "10_text_lstm.ipynb"
+CHAPTER = ROOT / "book" / "11_text_lstm.ipynb"
 SWITCH = 'WORD_CORPUS = "tinyshakespeare"'
 
 
@@ -41,7 +41,7 @@ def test_the_text_chapter_trains_and_samples_its_word_model_on_wikitext2(
 
     notebook = nbformat.read(CHAPTER, as_version=4)
     switches = [c for c in notebook.cells if SWITCH in c.source]
-    assert len(switches) == 1, "chapter 10 chooses its word corpus in one cell"
+    assert len(switches) == 1, "chapter 11 chooses its word corpus in one cell"
     switches[0].source = switches[0].source.replace(SWITCH, 'WORD_CORPUS = "wikitext2"')
     record_stand_in = (
         "import dataclasses\nfrom helpers import data\n"
