@@ -1,6 +1,7 @@
 // Chapter 10: the trained conditional generator, run in the page by onnxruntime-web.
 // The reader asks for a digit and gets a grid of that digit; noise is drawn as in
-// training, uniform in [-1, 1], from a seeded generator, so "new noise" is repeatable.
+// training, uniform in [-1, 1], from the seed the slider sets, so a seed always gives
+// the same noise.
 // The model's one input is the noise with a one-hot digit beside it. The strip below
 // keeps the first noise vector and asks for every digit in turn: what the noise holds
 // (slant, thickness) stays, the digit changes. The model and the runtime load on the
@@ -27,9 +28,10 @@ export function mount(element, options, live) {
     name: `digit-${d}`, label: String(d),
     onClick: () => { state.digit = d; request(draw); },
   }));
-  live.button(controls, {
-    name: "noise", label: "new noise",
-    onClick: () => { state.seed += 1; request(draw); },
+  live.slider(controls, {
+    name: "seed", label: "noise seed", min: 1, max: 500, step: 1, value: state.seed,
+    format: (v) => String(v),
+    onInput: (value) => { state.seed = value; request(draw); },
   });
   const timing = live.make("div", { "data-readout": "timing" }, controls);
   const caption = live.make("p", {
