@@ -1,8 +1,11 @@
 """The conditional GAN: a generator told which digit to draw and a discriminator told
 which digit it should see (Mirza and Osindero, 2014), on chapter 8's networks.
 
-* G: the label's learned embedding (``embed_dim`` numbers) joins the noise, and
-  chapter 8's tutorial DCGAN generator draws from both.
+* G: chapter 8's tutorial DCGAN generator with *conditional* BatchNorm (de Vries et
+  al., 2017; Miyato and Koyama, 2018): the noise is the network's only input, and the
+  digit chooses each normalised layer's scale and shift. (With the label as a second
+  input instead, BatchNorm's spread across the batch can come from the labels alone,
+  and G learns to ignore the noise: one image per digit.)
 * D: chapter 8's tutorial discriminator up to its hidden layer ``h`` (1024 numbers),
   then two heads. The *score* is ``w·h + b`` plus, with ``projection``, the projection
   term ``e(y)·h`` of the label's embedding ``e(y)`` (Miyato and Koyama, 2018): the
@@ -31,7 +34,7 @@ from torch import Tensor, nn
 
 from .config import budget, check_range
 from .data import BatchIterator, mnist
-from .dcgan import DCGANDiscriminator, DCGANGenerator
+from .dcgan import DCGANDiscriminator
 from .gan import GAN, MNISTGANSettings, gan_loss, uniform_noise
 from .nets import dcgan_init_, evaluating
 from .training import History, Step, fit
@@ -48,19 +51,54 @@ def _check_labels(labels: Tensor, batch: int) -> None:
         )
 
 
-class ConditionalGenerator(nn.Module):
-    """Noise ``(N, noise_dim)`` and digits ``(N,)`` -> images ``(N, 1, 28, 28)``."""
+class ConditionalBatchNorm(nn.Module):
+    """BatchNorm with no scale and shift of its own, then a scale and a shift learned
+    for each digit, ``γ[y] · BN(x) + β[y]``; the digit comes one-hot, ``(N, 10)``."""
 
-    def __init__(self, noise_dim: int = 96, embed_dim: int = 16) -> None:
+    def __init__(self, features: int, image: bool = False) -> None:
         super().__init__()
-        check_range("embed_dim", embed_dim, 1, 1024)
+        norm = nn.BatchNorm2d if image else nn.BatchNorm1d
+        self.norm = norm(features, affine=False)
+        self.scale = nn.Parameter(torch.ones(CLASSES, features))
+        self.shift = nn.Parameter(torch.zeros(CLASSES, features))
+
+    def forward(self, x: Tensor, one_hot: Tensor) -> Tensor:
+        # one_hot @ table picks each example's digit's row of the table.
+        scale, shift = one_hot @ self.scale, one_hot @ self.shift
+        if x.dim() == 4:
+            scale, shift = scale[:, :, None, None], shift[:, :, None, None]
+        return scale * self.norm(x) + shift
+
+
+class ConditionalGenerator(nn.Module):
+    """Noise ``(N, noise_dim)`` and digits ``(N,)`` -> images ``(N, 1, 28, 28)``.
+
+    Chapter 8's tutorial generator with each BatchNorm made conditional: the noise alone
+    enters the network, and the digit sets every normalised layer's scale and shift.
+    """
+
+    def __init__(self, noise_dim: int = 96) -> None:
+        super().__init__()
+        if noise_dim < 1:
+            raise ValueError(f"noise_dim={noise_dim} must be at least 1")
         self.noise_dim = noise_dim
-        self.embed = nn.Embedding(CLASSES, embed_dim)
-        self.draw = DCGANGenerator(noise_dim + embed_dim)
+        self.fc1, self.norm1 = nn.Linear(noise_dim, 1024), ConditionalBatchNorm(1024)
+        self.fc2 = nn.Linear(1024, 7 * 7 * 128)
+        self.norm2 = ConditionalBatchNorm(7 * 7 * 128)
+        self.up1 = nn.ConvTranspose2d(128, 64, kernel_size=4, stride=2, padding=1)
+        self.norm3 = ConditionalBatchNorm(64, image=True)
+        self.up2 = nn.ConvTranspose2d(64, 1, kernel_size=4, stride=2, padding=1)
 
     def forward(self, z: Tensor, labels: Tensor) -> Tensor:
         _check_labels(labels, len(z))
-        return self.draw(torch.cat([z, self.embed(labels)], dim=1))
+        return self.draw(z, F.one_hot(labels, CLASSES).to(z.dtype))
+
+    def draw(self, z: Tensor, one_hot: Tensor) -> Tensor:
+        """The images for noise ``z`` and one-hot digits ``(N, 10)``."""
+        h = self.norm1(F.relu(self.fc1(z)), one_hot)
+        h = self.norm2(F.relu(self.fc2(h)), one_hot).view(-1, 128, 7, 7)
+        h = self.norm3(F.relu(self.up1(h)), one_hot)
+        return torch.tanh(self.up2(h))
 
 
 class OneHotGenerator(nn.Module):
@@ -73,9 +111,7 @@ class OneHotGenerator(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         z, one_hot = x.split([self.generator.noise_dim, CLASSES], dim=1)
-        # one_hot @ E picks the digit's row of the embedding table E.
-        label_code = one_hot @ self.generator.embed.weight
-        return self.generator.draw(torch.cat([z, label_code], dim=1))
+        return self.generator.draw(z, one_hot)
 
 
 class ConditionalDiscriminator(nn.Module):
@@ -212,7 +248,6 @@ class CGANSettings(MNISTGANSettings):
     batch_size: int = 64
     lr_d: float = 1e-3
     lr_g: float = 1e-3
-    embed_dim: int = 16
     projection: bool = True
     auxiliary: float = 1.0
     mismatch: bool = True
@@ -223,15 +258,18 @@ class CGANSettings(MNISTGANSettings):
         super().__post_init__()
         if self.steps is None:
             raise ValueError("the conditional GAN's budget is in steps; give steps")
-        check_range("embed_dim", self.embed_dim, 1, 1024)
         check_range("auxiliary", self.auxiliary, 0, 100)
         check_range("record_every", self.record_every, 1, self.steps)
         check_range("per_digit", self.per_digit, 1, 10_000)
 
     def build(self) -> GAN:
-        generator = ConditionalGenerator(self.noise_dim, self.embed_dim)
+        generator = ConditionalGenerator(self.noise_dim)
         discriminator = ConditionalDiscriminator(self.projection)
-        model = GAN(dcgan_init_(generator), dcgan_init_(discriminator))
+        # DCGAN's initialisation for G's layers (its BatchNorms have no weights of their
+        # own: each digit's scale starts at 1, its shift at 0).
+        for layer in (generator.fc1, generator.fc2, generator.up1, generator.up2):
+            dcgan_init_(layer)
+        model = GAN(generator, dcgan_init_(discriminator))
         if discriminator.label_embed is not None:
             # The projection starts at zero: D begins as chapter 8's, blind to labels.
             nn.init.zeros_(discriminator.label_embed.weight)

@@ -780,13 +780,21 @@ def bigan() -> Figure:
 
 
 def conditional_gan() -> Figure:
-    """Chapter 10's conditional GAN: the digit ``y`` goes into G (an embedding beside
-    the noise) and into D (a projection onto D's features), and D's second head reads
-    the digit back (the auxiliary classifier)."""
+    """Chapter 10's conditional GAN: the digit ``y`` goes into G (the scale and shift
+    of its BatchNorm layers) and into D (a projection onto D's features), and D's
+    second head reads the digit back (the auxiliary classifier)."""
     fig, ax = canvas(10.4, 5.0)
     box(ax, 0.9, 4.1, "noise\n$z \\sim p_z$", 1.3, 0.8, "code")
     box(ax, 0.9, 2.7, "digit $y$\n(asked for)", 1.3, 0.8, "code")
-    box(ax, 2.9, 3.4, "generator\n$G(z, e_G(y))$", 1.9, 0.9, "model")
+    box(
+        ax,
+        2.9,
+        3.4,
+        "generator $G$\nBatchNorm scale\nand shift set by $y$",
+        2.0,
+        1.0,
+        "model",
+    )
     box(ax, 4.9, 3.4, "fake $\\tilde x$", 1.2, 0.7)
     box(ax, 4.9, 1.6, "real $x$, its\nlabel $y$", 1.4, 0.8, "data")
     box(ax, 6.9, 2.5, "D's features\n$h(x)$", 1.5, 0.8, "model")

@@ -9,6 +9,7 @@ from helpers import cgan
 from helpers.cache import trained
 from helpers.cgan import (
     CGANSettings,
+    ConditionalBatchNorm,
     ConditionalDiscriminator,
     ConditionalGenerator,
     OneHotGenerator,
@@ -26,20 +27,45 @@ from helpers.wgan import from_bytes
 
 def test_the_generator_draws_one_image_per_noise_and_digit():
     torch.manual_seed(0)
-    generator = ConditionalGenerator(noise_dim=8, embed_dim=4)
+    generator = ConditionalGenerator(noise_dim=8)
     images = generator(torch.rand(5, 8), torch.tensor([0, 1, 2, 3, 9]))
     assert images.shape == (5, 1, 28, 28)
     assert images.abs().max() <= 1
 
 
-def test_the_digit_changes_the_image_and_the_noise_does_too():
+def test_g_starts_blind_to_the_digit_and_the_digit_then_changes_the_image():
+    # Every digit's scale starts at 1 and shift at 0: G starts as chapter 8's.
     torch.manual_seed(0)
-    generator = ConditionalGenerator(noise_dim=8).eval()
-    z = torch.rand(1, 8).repeat(2, 1)
-    two_digits = generator(z, torch.tensor([3, 7]))
-    assert not torch.allclose(two_digits[0], two_digits[1])
-    same_digit = generator(torch.rand(2, 8), torch.tensor([3, 3]))
-    assert not torch.allclose(same_digit[0], same_digit[1])
+    generator = ConditionalGenerator(noise_dim=8).train()
+    z = torch.rand(4, 8)
+    threes, sevens = (generator(z, torch.full((4,), d)) for d in (3, 7))
+    assert torch.allclose(threes, sevens)
+    with torch.no_grad():
+        generator.norm1.shift[7] += 1.0
+    sevens = generator(z, torch.full((4,), 7))
+    assert not torch.allclose(threes, sevens)
+    assert not torch.allclose(threes[0], threes[1])  # the noise changes the image
+
+
+def test_conditional_batchnorm_normalises_then_scales_and_shifts_per_digit():
+    norm = ConditionalBatchNorm(3)
+    with torch.no_grad():
+        norm.scale.copy_(torch.arange(30.0).view(10, 3))
+        norm.shift.copy_(-torch.arange(30.0).view(10, 3))
+    x = torch.randn(6, 3) * 5 + 2
+    labels = torch.tensor([0, 1, 2, 7, 7, 9])
+    out = norm(x, F.one_hot(labels, 10).float())
+    normalised = (x - x.mean(0)) / torch.sqrt(x.var(0, unbiased=False) + 1e-5)
+    expected = norm.scale[labels] * normalised + norm.shift[labels]
+    assert torch.allclose(out, expected, atol=1e-4)
+    images = torch.randn(4, 2, 5, 5)
+    image_norm = ConditionalBatchNorm(2, image=True)
+    assert image_norm(images, F.one_hot(torch.arange(4), 10).float()).shape == (
+        4,
+        2,
+        5,
+        5,
+    )
 
 
 @pytest.mark.parametrize(
@@ -180,7 +206,7 @@ def test_fixed_and_balanced_labels():
     [
         ({"steps": None, "epochs": 2}, "budget is in steps"),
         ({"auxiliary": -1.0}, "auxiliary"),
-        ({"embed_dim": 0}, "embed_dim"),
+        ({"noise_dim": 0}, "noise_dim"),
         ({"record_every": 0}, "record_every"),
         ({"lr_d": 0.0}, "lr_d"),
     ],
