@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # and 7 (the autoencoder, the VAE, the least-squares GAN); 10 after 8 and 9, whose
 # models its closing table measures (it trains its own model first, so the other
 # lane's chapter has time to finish). With two lanes: 6 and 11 first, then 2, 3, 9, 8
-# and 10 in one lane while 7 runs in the other. Chapters not named run after these,
-# in the table of contents' order.
+# and 10 in one lane while 7 runs in the other, then 5. Chapters not named (each a few
+# seconds) run after these, in the table of contents' order.
 ORDER = [
     "book/06_mnist_gan",
     "book/11_text_lstm",
@@ -47,6 +47,7 @@ ORDER = [
     "book/09_wgan",
     "book/08_dcgan",
     "book/10_cgan",
+    "book/05_toy_gan",  # about two minutes: before the short chapters, not after them
 ]
 
 
