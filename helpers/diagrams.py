@@ -812,11 +812,12 @@ def conditional_gan() -> Figure:
         ax,
         5.0,
         0.45,
-        "D: GAN loss of its scores + cross-entropy of its classifier on real labels\n"
+        "D: GAN loss of its scores (fakes: G's images and real digits under a wrong "
+        "label)\n+ cross-entropy of its classifier on real labels\n"
         "G: GAN loss of its fakes + cross-entropy of D's classifier on the digits "
         "asked for",
         9.6,
-        0.75,
+        0.95,
         "loss",
         8.5,
     )
