@@ -38,7 +38,7 @@ from .dcgan import DCGANDiscriminator
 from .gan import GAN, MNISTGANSettings, gan_loss, uniform_noise
 from .nets import dcgan_init_, evaluating
 from .training import History, Step, fit
-from .wgan import _Stretches
+from .wgan import _Stretches, to_bytes
 
 CLASSES = 10
 
@@ -239,7 +239,7 @@ class CGANSettings(MNISTGANSettings):
 
     Every ``record_every`` steps the run records ``G(fixed noise, fixed digits)``,
     ``per_digit`` samples of each digit in order, as bytes 0-255
-    (:func:`helpers.wgan.from_bytes` turns them back into [-1, 1]).
+    (:func:`helpers.wgan.to_bytes`; :func:`~helpers.wgan.from_bytes` turns them back).
     """
 
     name: ClassVar[str] = "cgan"
@@ -314,7 +314,7 @@ class CGANSettings(MNISTGANSettings):
 
         def record(epoch: int) -> dict:
             samples = conditional_sample(G, fixed_z, fixed_y)
-            return {"samples": ((samples + 1) * 127.5).round().to(torch.uint8)}
+            return {"samples": to_bytes(samples)}
 
         return fit(
             step,

@@ -14,6 +14,7 @@ from helpers.wgan import (
     from_bytes,
     gradient_penalty,
     make_wgan_step,
+    to_bytes,
 )
 
 
@@ -115,6 +116,10 @@ def test_bytes_go_back_to_the_tanh_scale():
     images = torch.tensor([0, 255, 128], dtype=torch.uint8)
     expected = torch.tensor([-1.0, 1.0, 1 / 255])
     assert torch.allclose(from_bytes(images), expected, atol=1e-6)
+    assert torch.equal(to_bytes(from_bytes(images)), images)
+    floats = torch.tensor([-1.0, 0.0, 0.5, 1.0])
+    # at most half a grey level off
+    assert (from_bytes(to_bytes(floats)) - floats).abs().max() <= 0.5 / 127.5 + 1e-6
     with pytest.raises(ValueError, match="uint8"):
         from_bytes(images.float())
 
