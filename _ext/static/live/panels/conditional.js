@@ -51,23 +51,19 @@ export function mount(element, options, live) {
       + `below, the first of those noise vectors asked for 0, 1, ..., 9.`,
   }, figures);
 
-  // One input row per image: noise_dim numbers, uniform in [-1, 1] like helpers.gan's
-  // uniform_noise, then the one-hot digit.
-  function inputs(seed, labels) {
-    const random = live.seeded(seed);
+  // One input row per image: noise vector noiseOf(k) of the seed's COUNT vectors
+  // (uniform in [-1, 1] like helpers.gan's uniform_noise), then the one-hot digit.
+  async function run(labels, noiseOf = (k) => k) {
+    const random = live.seeded(state.seed);
     const noise = Float32Array.from({ length: COUNT * dim }, () => 2 * random() - 1);
     const width = dim + CLASSES;
     const data = new Float32Array(labels.length * width);
     labels.forEach((label, k) => {
-      data.set(noise.subarray((k % COUNT) * dim, (k % COUNT + 1) * dim), k * width);
+      const n = noiseOf(k);
+      data.set(noise.subarray(n * dim, (n + 1) * dim), k * width);
       data[k * width + dim + label] = 1;
     });
-    return data;
-  }
-
-  async function run(labels) {
-    const data = inputs(state.seed, labels);
-    return (await live.run(options.model, data, [labels.length, dim + CLASSES])).data;
+    return (await live.run(options.model, data, [labels.length, width])).data;
   }
 
   function showPressed() {
@@ -97,15 +93,9 @@ export function mount(element, options, live) {
     live.drawImages(gridCtx, grid, {
       count: COUNT, side: SIDE, columns: COLUMNS, cell: CELL,
     });
-    // The strip: noise vector 0 with every label (index k % COUNT = 0 for each row).
+    // The strip: the grid's first noise vector asked for every digit.
     const everyDigit = Array.from({ length: CLASSES }, (_, d) => d);
-    const data = new Float32Array(CLASSES * (dim + CLASSES));
-    const first = inputs(state.seed, [0]).subarray(0, dim);
-    everyDigit.forEach((d) => {
-      data.set(first, d * (dim + CLASSES));
-      data[d * (dim + CLASSES) + dim + d] = 1;
-    });
-    const strip = (await live.run(options.model, data, [CLASSES, dim + CLASSES])).data;
+    const strip = await run(everyDigit, () => 0);
     live.drawImages(stripCtx, strip, {
       count: CLASSES, side: SIDE, columns: CLASSES, cell: CELL,
     });
