@@ -35,19 +35,21 @@ ROOT = Path(__file__).resolve().parent.parent
 # the MLP GAN); 9 after 6 and 7 (the judge, the MLP GAN, the ring GANs); 8 after 2, 3
 # and 7 (the autoencoder, the VAE, the least-squares GAN); 10 after 8 and 9, whose
 # models its closing table measures (it trains its own model first, so the other
-# lane's chapter has time to finish). With two lanes: 6 and 11 first, then 2, 3, 9, 8
-# and 10 in one lane while 7 runs in the other, then 5. Chapters not named (each a few
-# seconds) run after these, in the table of contents' order.
+# lane's chapter has time to finish). With two lanes: 11, 2, 3 and then 7 in one (6
+# caches the judge and the MLP GAN in its first minutes, before 7 needs them); 6, then
+# 5 (about two minutes, so that 9 starts once 7's ring GANs, its first three minutes,
+# are cached), 9, 8 and 10 in the other. Chapters not named (each a few seconds) run
+# after these, in the table of contents' order.
 ORDER = [
     "book/06_mnist_gan",
     "book/11_text_lstm",
     "book/02_autoencoders",
     "book/03_vae",
     "book/07_lsgan",
+    "book/05_toy_gan",
     "book/09_wgan",
     "book/08_dcgan",
     "book/10_cgan",
-    "book/05_toy_gan",  # about two minutes: before the short chapters, not after them
 ]
 
 
