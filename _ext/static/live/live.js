@@ -204,11 +204,23 @@ export function seeded(seed) {
   };
 }
 
+// `length` numbers uniform in [-1, 1] from `seed`, like helpers.gan's uniform_noise: the
+// noise the book's generators were trained on.
+export function uniformNoise(seed, length) {
+  const random = seeded(seed);
+  return Float32Array.from({ length }, () => 2 * random() - 1);
+}
+
+// " (27.4 MB, float32 weights)" for an exported model's file entry; "" without one.
+export function fileNote(file) {
+  return file ? ` (${(file.bytes / 1e6).toFixed(1)} MB, ${file.precision} weights)` : "";
+}
+
 // ------------------------------------------------------------------------- mounting
 
 const live = {
   assetUrl, json, ort, session, run, check, latestOnly, rendered, make, slider, button, canvas,
-  drawImages, normal, seeded,
+  drawImages, normal, seeded, uniformNoise, fileNote,
 };
 
 async function mount(element) {

@@ -13,8 +13,6 @@ const COLUMNS = 8;
 const CELL = 40;
 const CLASSES = 10;
 
-const megabytes = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
-
 export function mount(element, options, live) {
   const dim = options.noise_dim;
   const state = { digit: options.digit ?? 7, seed: options.seed ?? 1, loaded: false };
@@ -51,11 +49,10 @@ export function mount(element, options, live) {
       + `below, the first of those noise vectors asked for 0, 1, ..., 9.`,
   }, figures);
 
-  // One input row per image: noise vector noiseOf(k) of the seed's COUNT vectors
-  // (uniform in [-1, 1] like helpers.gan's uniform_noise), then the one-hot digit.
+  // One input row per image: noise vector noiseOf(k) of the seed's COUNT vectors, then
+  // the one-hot digit.
   async function run(labels, noiseOf = (k) => k) {
-    const random = live.seeded(state.seed);
-    const noise = Float32Array.from({ length: COUNT * dim }, () => 2 * random() - 1);
+    const noise = live.uniformNoise(state.seed, COUNT * dim);
     const width = dim + CLASSES;
     const data = new Float32Array(labels.length * width);
     labels.forEach((label, k) => {
@@ -78,9 +75,8 @@ export function mount(element, options, live) {
   async function draw() {
     showPressed();
     if (!state.loaded) {
-      const file = options.file
-        ? ` (${megabytes(options.file.bytes)}, ${options.file.precision} weights)` : "";
-      caption.textContent = `loading the conditional generator${file}...`;
+      caption.textContent =
+        `loading the conditional generator${live.fileNote(options.file)}...`;
       // A first run sets up the runtime's buffers; the timing below starts after it.
       await live.run(options.model, new Float32Array(dim + CLASSES), [1, dim + CLASSES]);
       state.loaded = true;

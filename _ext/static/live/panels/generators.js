@@ -11,8 +11,6 @@ const CELL = 40;
 const STEPS = 8;
 const BIG = 120;
 
-const megabytes = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
-
 export function mount(element, options, live) {
   const generators = options.generators;
   const state = {
@@ -60,12 +58,9 @@ export function mount(element, options, live) {
       + `ends of the walk, and the strip shows ${STEPS} evenly spaced steps between them.`,
   }, figures);
 
-  // The noise of one batch: COUNT vectors, uniform in [-1, 1] like helpers.gan's
-  // uniform_noise, the same for every generator of the same noise size.
-  const noise = (seed, dim) => {
-    const random = live.seeded(seed);
-    return Float32Array.from({ length: COUNT * dim }, () => 2 * random() - 1);
-  };
+  // The noise of one batch: COUNT vectors, the same for every generator of the same
+  // noise size.
+  const noise = (seed, dim) => live.uniformNoise(seed, COUNT * dim);
 
   function showPressed() {
     buttons.forEach((node, i) => {
@@ -78,8 +73,7 @@ export function mount(element, options, live) {
 
   async function load(g) {
     if (state.loaded.has(g.control)) return;
-    const file = g.file ? ` (${megabytes(g.file.bytes)}, ${g.file.precision} weights)` : "";
-    caption.textContent = `loading the ${g.label} generator${file}...`;
+    caption.textContent = `loading the ${g.label} generator${live.fileNote(g.file)}...`;
     // A first run sets up the runtime's buffers; the timing below starts after it.
     await live.run(g.model, new Float32Array(g.noise_dim), [1, g.noise_dim]);
     state.loaded.add(g.control);
